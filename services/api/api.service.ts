@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context, Service, ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import { platformConfig } from "../../shared/platform.ts";
+import { forbidden, unauthorized } from "../../shared/errors.ts";
+import { sendErrorResponse } from "./http-errors.ts";
+import { healthRoute } from "./routes/health.route.ts";
+import { metricsRoute } from "./routes/metrics.route.ts";
+import { restApiRoute } from "./routes/rest-api.route.ts";
+import { openAiCompatibleRoute } from "./routes/openai-compatible.route.ts";
+
+/** What an action may declare for the gateway: `auth: "public"` skips sign-in, `roles` restricts it. */
+export interface GatewayActionOptions {
+	auth?: "public" | "required";
+	roles?: string[];
+}
+
+/** Who is calling, as the auth service resolved it from the Bearer credential. */
+export interface AuthenticatedUser {
+	id: string;
+	email: string;
+	role: "user" | "admin";
+	via: "access-token" | "api-key";
+}
+
+type GatewayRequest = IncomingMessage & { $action?: GatewayActionOptions };
+
+const ApiService: ServiceSchema<Record<string, any>> = {
+	name: "api",
+	mixins: [ApiGateway as unknown as ServiceSchema],
+	settings: {
+		// Routes are added in created(), from the broker's validated configuration.
+		routes: null,
+		logRequest: "debug",
+		logResponse: "debug",
+		logRequestParams: null,
+		logRouteRegistration: "debug",
+		// Aliases are regenerated when services (dis)appear; wait little, so the node is ready fast.
+		debounceTime: 50,
+		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
+			sendErrorResponse(req, res, err);
+		},
+	},
+
+	created() {
+		const config = platformConfig(this.broker);
+		this.settings.port = config.port;
+		this.settings.ip = config.host;
+		for (const route of [healthRoute(), metricsRoute(), restApiRoute(config), openAiCompatibleRoute()]) {
+			this.addRoute(route);
+		}
+	},
+
+	methods: {
+		/** One authentication hook for every route: an access JWT or an API key, resolved by the auth service. */
+		async authenticate(ctx: Context, _route: unknown, req: GatewayRequest): Promise<AuthenticatedUser | null> {
+			if (req.$action?.auth === "public") return null;
+			const header = req.headers.authorization;
+			if (!header) throw unauthorized("Authentication required: send Authorization: Bearer <access token or API key>");
+			const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+			if (!match) throw unauthorized("Malformed Authorization header: expected Bearer <access token or API key>");
+			return ctx.call<AuthenticatedUser, { credential: string }>("auth.authenticate", { credential: match[1] });
+		},
+
+		/** Roles are checked here and nowhere else; ownership is enforced by each service's queries. */
+		authorize(ctx: Context<unknown, { user?: AuthenticatedUser | null }>, _route: unknown, req: GatewayRequest): void {
+			const roles = req.$action?.roles;
+			if (!roles || roles.length === 0) return;
+			if (!ctx.meta.user || !roles.includes(ctx.meta.user.role)) throw forbidden("Your role does not allow this");
+		},
+	},
+};
+
+export default ApiService;

@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context } from "moleculer";
+import { toHttpError } from "../../../shared/errors.ts";
+import { clientIp } from "../client-ip.ts";
+import { API_RATE_LIMIT } from "./rest-api.route.ts";
+
+/** OpenAI's own error types, so OpenAI client libraries raise their usual exception classes. */
+function openAiErrorType(status: number): string {
+	if (status === 401) return "authentication_error";
+	if (status === 403) return "permission_error";
+	if (status === 404) return "not_found_error";
+	if (status === 429) return "rate_limit_exceeded";
+	if (status === 402) return "insufficient_quota";
+	if (status >= 500) return "api_error";
+	return "invalid_request_error";
+}
+
+/**
+ * /v1: the OpenAI-compatible endpoint (actions of the `openai` service), so any OpenAI client
+ * library can use the platform. Errors use OpenAI's shape, not the platform's.
+ */
+export function openAiCompatibleRoute() {
+	return {
+		name: "openai-compatible",
+		path: "/v1",
+		whitelist: ["openai.*"],
+		autoAliases: true,
+		mappingPolicy: "restrict",
+		authentication: true,
+		authorization: true,
+		bodyParsers: { json: { strict: true, limit: "4mb" }, urlencoded: false },
+		callOptions: { timeout: 120_000 },
+		rateLimit: { ...API_RATE_LIMIT, headers: true, key: (req: IncomingMessage) => clientIp(req) },
+		onBeforeCall(ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage) {
+			ctx.meta.ip = clientIp(req);
+			ctx.meta.userAgent = req.headers["user-agent"] ?? null;
+		},
+		onError(_req: IncomingMessage, res: ServerResponse, err: unknown) {
+			const { error } = toHttpError(err);
+			if (res.headersSent) {
+				res.end();
+				return;
+			}
+			if (error.code === 429) res.setHeader("Retry-After", "60");
+			res.statusCode = error.code;
+			res.setHeader("Content-Type", "application/json; charset=utf-8");
+			res.end(JSON.stringify({ error: { message: error.message, type: openAiErrorType(error.code), param: null, code: error.type.toLowerCase() } }));
+		},
+	};
+}

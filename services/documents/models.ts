@@ -1,0 +1,6 @@
+import type { Sequelize } from "sequelize";
+
+/** The documents service's models, defined on the process's shared Sequelize instance. */
+export function defineModels(_sequelize: Sequelize) {
+	return {};
+}

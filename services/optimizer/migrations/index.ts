@@ -1,0 +1,4 @@
+import type { Migration } from "../../../shared/db/migrations.ts";
+
+/** The optimizer service's schema history, oldest first. Never edit a released migration; add one. */
+export const migrations: Migration[] = [];

@@ -1,0 +1,57 @@
+import type { BrokerOptions } from "moleculer";
+import type { PlatformConfig } from "./config.ts";
+import { createLoggerConfig } from "./logger.ts";
+import { ResilientRedisCacher } from "./resilient-redis-cacher.ts";
+import { replCommands } from "../repl/index.ts";
+
+/** Entries the in-memory cache may hold, from the memory budget (about 2,000 per 512 MB). */
+export function memoryCacheEntries(config: PlatformConfig): number {
+	return Math.max(200, Math.floor(config.memoryBudgetMb * 4));
+}
+
+function cacher(config: PlatformConfig): BrokerOptions["cacher"] {
+	if (!config.redisUrl) {
+		return { type: "MemoryLRU", options: { max: memoryCacheEntries(config), ttl: 3600, clone: false } };
+	}
+	return new ResilientRedisCacher({
+		prefix: `${config.namespace}-cache`,
+		ttl: 3600,
+		// Fail fast while Redis is down instead of queueing commands until it returns.
+		redis: { url: config.redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 } as never,
+	} as never);
+}
+
+/**
+ * The broker options for every process: moleculer.config.ts and the tests both build brokers from
+ * this, so what is tested is what runs. Only the environment decides the mode.
+ */
+export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
+	return {
+		namespace: config.namespace,
+		nodeID: config.nodeId ?? null,
+		logger: createLoggerConfig(config.logLevel),
+		logLevel: config.logLevel,
+		transporter: config.transporter
+			? { type: "NATS", options: { url: config.transporter, maxReconnectAttempts: -1, reconnectTimeWait: 500 } }
+			: null,
+		cacher: cacher(config),
+		serializer: "JSON",
+		requestTimeout: 30_000,
+		retryPolicy: { enabled: false },
+		// Per-provider breakers live in the llm service; a broker-wide one would also trip on client errors.
+		circuitBreaker: { enabled: false },
+		tracking: { enabled: true, shutdownTimeout: 10_000 },
+		registry: { strategy: "RoundRobin", preferLocal: true },
+		// A node that dies without a goodbye is dropped within about 6 s, not Moleculer's default 15.
+		heartbeatInterval: 2,
+		heartbeatTimeout: 6,
+		metrics: {
+			enabled: true,
+			// Port 0: the reporter's own listener is unused; the gateway serves its text at /metrics.
+			reporter: [{ type: "Prometheus", options: { port: 0, includes: ["moleculer.request.**", "moleculer.event.**", "moleculer.cacher.**", "moleculer.transit.**", "process.memory.**", "process.eventloop.**", "platform.**"] } }],
+		},
+		tracing: false,
+		replOptions: { customCommands: replCommands },
+		platform: config,
+	} as BrokerOptions;
+}

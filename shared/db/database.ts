@@ -1,0 +1,89 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Sequelize, type Options } from "sequelize";
+import type { PlatformConfig } from "../config.ts";
+
+/**
+ * One Sequelize instance per process, shared by every service the process runs, so embedded mode
+ * holds one SQLite connection and distributed mode one bounded PostgreSQL pool, not one per service.
+ * Reference-counted: the last service to stop closes it.
+ */
+interface SharedDatabase {
+	sequelize: Sequelize;
+	users: number;
+	ready: Promise<void>;
+}
+
+const databases = new Map<string, SharedDatabase>();
+
+export function databaseLocation(config: PlatformConfig): string {
+	return config.databaseUrl ?? `sqlite:${path.join(config.dataDir, "platform.sqlite")}`;
+}
+
+export function isPostgres(sequelize: Sequelize): boolean {
+	return sequelize.getDialect() === "postgres";
+}
+
+/** Pool size follows the memory budget: each PostgreSQL connection costs a few MB on both ends. */
+function poolMax(config: PlatformConfig): number {
+	return Math.max(4, Math.min(20, Math.floor(config.memoryBudgetMb / 64)));
+}
+
+function createSequelize(location: string, config: PlatformConfig): Sequelize {
+	const common: Options = { logging: false, define: { underscored: true } };
+	if (location.startsWith("sqlite:")) {
+		const storage = location.slice("sqlite:".length) || ":memory:";
+		if (storage !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(storage)), { recursive: true });
+		return new Sequelize({ ...common, dialect: "sqlite", storage, transactionType: "IMMEDIATE" as never, retry: { max: 5, match: [/SQLITE_BUSY/] } });
+	}
+	return new Sequelize(location, {
+		...common,
+		dialect: "postgres",
+		pool: { max: poolMax(config), min: 0, idle: 10_000, acquire: 10_000, evict: 5_000 },
+		// A request must never hang on a dead or restarting server: fail fast, let the pool reconnect.
+		dialectOptions: { connectionTimeoutMillis: 5_000, statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 },
+		retry: { max: 2, match: [/ECONNRESET/, /Connection terminated/, /ECONNREFUSED/] },
+	});
+}
+
+async function prepare(sequelize: Sequelize): Promise<void> {
+	if (sequelize.getDialect() === "sqlite") {
+		// WAL lets readers run while the single writer writes; busy_timeout queues writers instead of failing.
+		await sequelize.query("PRAGMA journal_mode = WAL");
+		await sequelize.query("PRAGMA synchronous = NORMAL");
+		await sequelize.query("PRAGMA busy_timeout = 5000");
+		await sequelize.query("PRAGMA foreign_keys = ON");
+	} else {
+		await sequelize.authenticate();
+	}
+}
+
+export async function acquireDatabase(config: PlatformConfig): Promise<Sequelize> {
+	const location = databaseLocation(config);
+	let shared = databases.get(location);
+	if (!shared) {
+		const sequelize = createSequelize(location, config);
+		shared = { sequelize, users: 0, ready: prepare(sequelize) };
+		databases.set(location, shared);
+	}
+	shared.users++;
+	try {
+		await shared.ready;
+	} catch (err) {
+		await releaseDatabase(shared.sequelize);
+		throw err;
+	}
+	return shared.sequelize;
+}
+
+export async function releaseDatabase(sequelize: Sequelize): Promise<void> {
+	for (const [location, shared] of databases) {
+		if (shared.sequelize !== sequelize) continue;
+		shared.users--;
+		if (shared.users <= 0) {
+			databases.delete(location);
+			await sequelize.close();
+		}
+		return;
+	}
+}
