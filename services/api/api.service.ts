@@ -8,19 +8,12 @@ import { healthRoute } from "./routes/health.route.ts";
 import { metricsRoute } from "./routes/metrics.route.ts";
 import { restApiRoute } from "./routes/rest-api.route.ts";
 import { openAiCompatibleRoute } from "./routes/openai-compatible.route.ts";
+import type { AuthenticatedUser } from "../../shared/contracts/auth.ts";
 
 /** What an action may declare for the gateway: `auth: "public"` skips sign-in, `roles` restricts it. */
 export interface GatewayActionOptions {
 	auth?: "public" | "required";
 	roles?: string[];
-}
-
-/** Who is calling, as the auth service resolved it from the Bearer credential. */
-export interface AuthenticatedUser {
-	id: string;
-	email: string;
-	role: "user" | "admin";
-	via: "access-token" | "api-key";
 }
 
 type GatewayRequest = IncomingMessage & { $action?: GatewayActionOptions };

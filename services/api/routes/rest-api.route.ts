@@ -14,7 +14,7 @@ export function restApiRoute(config: PlatformConfig) {
 	return {
 		name: "rest-api",
 		path: "/api/v1",
-		whitelist: ["auth.*", "documents.*", "llm.*", "optimizer.*"],
+		whitelist: ["auth.*", "documents.*", "analyses.*", "llm.*", "optimizer.*"],
 		autoAliases: true,
 		mappingPolicy: "restrict",
 		authentication: true,
