@@ -106,8 +106,15 @@ function serviceList(env: Env): ServiceName[] {
  * Reads and validates the environment. Every mode that cannot work throws a ConfigError
  * naming the variable to set, so a misconfigured process stops at start, not at first use.
  */
+/** Render's private-network `hostport` is `host:port`; NATS is the only transporter, so accept it bare. */
+function transporterUrl(env: Env): string | undefined {
+	const raw = text(env, "TRANSPORTER");
+	if (raw !== undefined && /^[A-Za-z0-9.-]+:\d+$/.test(raw)) return `nats://${raw}`;
+	return url(env, "TRANSPORTER", ["nats:"]);
+}
+
 export function loadConfig(env: Env = process.env): PlatformConfig {
-	const transporter = url(env, "TRANSPORTER", ["nats:"]);
+	const transporter = transporterUrl(env);
 	const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:", "sqlite:"]);
 	const redisUrl = url(env, "REDIS_URL", ["redis:", "rediss:"]);
 	const jwtSecret = text(env, "JWT_SECRET");

@@ -67,3 +67,20 @@ describe("gateway readiness", () => {
 		}
 	});
 });
+
+describe("gateway memory guard", () => {
+	for (const budget of ["128", "65536"]) {
+		it(`reports degraded exactly when RSS is above 85% of MEMORY_BUDGET_MB=${budget}`, async () => {
+			const platform = await startPlatform({ env: { MEMORY_BUDGET_MB: budget } });
+			try {
+				const res = await http(platform.baseUrl, "GET", "/health/ready");
+				expect(res.status).to.equal(200);
+				expect(res.body.memory.budgetMb).to.equal(Number(budget));
+				const high = res.body.memory.rssMb > Number(budget) * 0.85;
+				expect(res.body.status).to.equal(high ? "degraded" : "ready");
+			} finally {
+				await platform.stop();
+			}
+		});
+	}
+});

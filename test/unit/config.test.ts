@@ -38,6 +38,10 @@ describe("configuration", () => {
 		expect(config.transporter).to.equal("nats://127.0.0.1:4222");
 	});
 
+	it("accepts a bare host:port transporter as NATS (Render's private hostport)", () => {
+		expect(loadConfig({ ...DISTRIBUTED, TRANSPORTER: "docanalysis-nats:4222" }).transporter).to.equal("nats://docanalysis-nats:4222");
+	});
+
 	it("refuses a transporter with SQLite, naming DATABASE_URL", () => {
 		const err = configError({ TRANSPORTER: "nats://127.0.0.1:4222" });
 		expect(err.variable).to.equal("DATABASE_URL");

@@ -38,6 +38,14 @@ async function readiness(service: Service): Promise<{ ready: boolean; checks: Re
 	return { ready: Object.values(checks).every(v => v === "ok"), checks };
 }
 
+/** RSS above this share of the memory budget makes readiness report "degraded". */
+const MEMORY_HIGH_WATERMARK = 0.85;
+
+function memoryState(budgetMb: number): { rssMb: number; budgetMb: number; high: boolean } {
+	const rssMb = Math.round(process.memoryUsage.rss() / 1048576);
+	return { rssMb, budgetMb, high: rssMb > budgetMb * MEMORY_HIGH_WATERMARK };
+}
+
 /** Liveness says the process answers; readiness says it can do the work (DB and transporter usable). */
 export function healthRoute() {
 	return {
@@ -52,8 +60,10 @@ export function healthRoute() {
 			},
 			async "GET /ready"(this: Service, _req: IncomingMessage, res: ServerResponse) {
 				const { ready, checks } = await readiness(this);
-				const rssMb = Math.round(process.memoryUsage.rss() / 1048576);
-				sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks, rssMb });
+				const memory = memoryState(platformConfig(this.broker).memoryBudgetMb);
+				// Near the budget the node still serves (a restart would lose in-flight work) but says so.
+				const status = !ready ? "not ready" : memory.high ? "degraded" : "ready";
+				sendJson(res, ready ? 200 : 503, { status, checks, memory: { rssMb: memory.rssMb, budgetMb: memory.budgetMb } });
 			},
 		},
 	};

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build stage: full toolchain for native modules (sqlite3 compiles; argon2 ships prebuilds).
+FROM node:24-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json moleculer.config.ts ./
+COPY shared ./shared
+COPY services ./services
+COPY repl ./repl
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# Runtime stage: production dependencies and compiled JavaScript only, as the unprivileged `node` user.
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    SERVICEDIR=dist/services \
+    DATA_DIR=/data \
+    PORT=3000
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./package.json
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 3000
+VOLUME ["/data"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The Moleculer runner handles SIGTERM: the broker stops taking work and finishes what it holds.
+CMD ["node", "node_modules/moleculer/bin/moleculer-runner.mjs", "--config", "dist/moleculer.config.js", "--mask", "**/*.service.js"]
