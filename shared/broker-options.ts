@@ -2,6 +2,7 @@ import type { BrokerOptions } from "moleculer";
 import type { PlatformConfig } from "./config.ts";
 import { createLoggerConfig } from "./logger.ts";
 import { ResilientRedisCacher } from "./resilient-redis-cacher.ts";
+import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
 
 /** Entries the in-memory cache may hold, from the memory budget (about 2,000 per 512 MB). */
@@ -9,9 +10,14 @@ export function memoryCacheEntries(config: PlatformConfig): number {
 	return Math.max(200, Math.floor(config.memoryBudgetMb * 4));
 }
 
+/** Bytes the in-memory cache may hold: 1/16 of the budget (32 MB of 512). */
+export function memoryCacheBytes(config: PlatformConfig): number {
+	return Math.floor((config.memoryBudgetMb * 1024 * 1024) / 16);
+}
+
 function cacher(config: PlatformConfig): BrokerOptions["cacher"] {
 	if (!config.redisUrl) {
-		return { type: "MemoryLRU", options: { max: memoryCacheEntries(config), ttl: 3600, clone: false } };
+		return new BoundedMemoryCacher({ max: memoryCacheEntries(config), maxBytes: memoryCacheBytes(config), ttl: 3600 });
 	}
 	return new ResilientRedisCacher({
 		prefix: `${config.namespace}-cache`,

@@ -12,6 +12,44 @@ export interface ProviderEndpoint {
 	baseUrl?: string;
 }
 
+export const LLM_STRATEGIES = ["single", "fallback", "parallel", "race", "consensus"] as const;
+
+/** A named model choice (`fast`): a strategy over `provider` or `provider:model` entries. */
+export interface LlmAlias {
+	strategy: (typeof LLM_STRATEGIES)[number];
+	providers: string[];
+}
+
+/** USD per million tokens. */
+export interface LlmPrice {
+	input: number;
+	output: number;
+}
+
+/** The llm service's limits and choices (LLM_* variables; docs/llm.md). */
+export interface LlmSettings {
+	/** One provider request may take this long (ms) before it counts as a timeout. */
+	timeoutMs: number;
+	/** Further attempts after the first, for retryable errors only (429, 5xx, timeouts, network). */
+	retries: number;
+	/** First backoff (ms), doubled each retry; a provider's Retry-After wins when it says more. */
+	retryBaseMs: number;
+	/** Consecutive failures that open a provider's circuit, and how long (ms) it stays open. */
+	circuitFailures: number;
+	circuitResetMs: number;
+	/** Requests in flight per provider (bulkhead); a bounded queue holds four times as many. */
+	providerConcurrency: number;
+	/** USD per user per calendar month (UTC); 0 means no budget. */
+	userMonthlyBudgetUsd: number;
+	/** Completion requests per user per minute; 0 means no limit. */
+	userRequestsPerMinute: number;
+	aliases: Record<string, LlmAlias>;
+	/** Per `provider:model`, over the built-in table. */
+	pricing: Record<string, LlmPrice>;
+	/** `provider:model` that judges consensus; unset means agreement between the answers decides. */
+	consensusJudge?: string;
+}
+
 export interface PlatformConfig {
 	/** embedded: one process, no transporter; distributed: services over NATS. */
 	mode: "embedded" | "distributed";
@@ -26,6 +64,8 @@ export interface PlatformConfig {
 	services: ServiceName[];
 	nodeId?: string;
 	namespace: string;
+	/** Behind a reverse proxy: take the client address from X-Forwarded-For's last entry. */
+	trustProxy: boolean;
 	logLevel: LogLevel;
 	/** undefined in embedded mode until the auth service generates one under dataDir. */
 	jwtSecret?: string;
@@ -38,6 +78,7 @@ export interface PlatformConfig {
 		gemini: ProviderEndpoint;
 		openaiCompatible: ProviderEndpoint & { models: string[] };
 	};
+	llm: LlmSettings;
 }
 
 /** A start-up configuration problem; its message names the variable to set. */
@@ -79,6 +120,86 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
 		throw new ConfigError(name, `must start with ${protocols.map(p => p + "//").join(" or ")}, got "${parsed.protocol}//"`);
 	}
 	return raw;
+}
+
+function decimal(env: Env, name: string, fallback: number): number {
+	const raw = text(env, name);
+	if (raw === undefined) return fallback;
+	if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `must be a number of 0 or more, like 12.5, got "${raw}"`);
+	return Number(raw);
+}
+
+function jsonObject(env: Env, name: string, example: string): Record<string, unknown> {
+	const raw = text(env, name);
+	if (raw === undefined) return {};
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(raw);
+	} catch {
+		throw new ConfigError(name, `must be a JSON object like ${example}`);
+	}
+	if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(name, `must be a JSON object like ${example}`);
+	return parsed as Record<string, unknown>;
+}
+
+/** Built-in aliases; LLM_ALIASES adds to them or redefines them. */
+const DEFAULT_LLM_ALIASES: Record<string, LlmAlias> = {
+	fast: { strategy: "race", providers: ["openai:gpt-4o-mini", "gemini:gemini-2.0-flash", "anthropic:claude-3-5-haiku-latest"] },
+	reliable: { strategy: "fallback", providers: ["openai", "anthropic", "gemini", "openai-compatible"] },
+};
+
+const MODEL_REF = /^[a-z][a-z0-9-]*(:\S+)?$/;
+
+function llmAliases(env: Env): Record<string, LlmAlias> {
+	const example = `{"fast":{"strategy":"race","providers":["openai:gpt-4o-mini","gemini"]}}`;
+	const aliases = { ...DEFAULT_LLM_ALIASES };
+	for (const [name, value] of Object.entries(jsonObject(env, "LLM_ALIASES", example))) {
+		const alias = value as Partial<LlmAlias>;
+		const strategy = alias?.strategy ?? "fallback";
+		if (!(LLM_STRATEGIES as readonly string[]).includes(strategy)) {
+			throw new ConfigError("LLM_ALIASES", `alias "${name}": strategy must be one of ${LLM_STRATEGIES.join(", ")}`);
+		}
+		const providers = alias?.providers;
+		if (!Array.isArray(providers) || providers.length === 0 || !providers.every(p => typeof p === "string" && MODEL_REF.test(p))) {
+			throw new ConfigError("LLM_ALIASES", `alias "${name}": providers must be a non-empty list of "provider" or "provider:model"`);
+		}
+		aliases[name] = { strategy, providers };
+	}
+	return aliases;
+}
+
+function llmPricing(env: Env): Record<string, LlmPrice> {
+	const example = `{"openai:gpt-4o-mini":{"input":0.15,"output":0.6}}`;
+	const pricing: Record<string, LlmPrice> = {};
+	for (const [model, value] of Object.entries(jsonObject(env, "LLM_PRICING", example))) {
+		const price = value as Partial<LlmPrice>;
+		const valid = (n: unknown) => typeof n === "number" && Number.isFinite(n) && n >= 0;
+		if (!model.includes(":") || !valid(price?.input) || !valid(price?.output)) {
+			throw new ConfigError("LLM_PRICING", `entry "${model}": expected "provider:model": {"input": USD per million, "output": USD per million}`);
+		}
+		pricing[model] = { input: price.input!, output: price.output! };
+	}
+	return pricing;
+}
+
+function llmSettings(env: Env, memoryBudgetMb: number): LlmSettings {
+	const judge = text(env, "LLM_CONSENSUS_JUDGE");
+	if (judge !== undefined && !/^[a-z][a-z0-9-]*:\S+$/.test(judge)) {
+		throw new ConfigError("LLM_CONSENSUS_JUDGE", `must be "provider:model", like openai:gpt-4o-mini, got "${judge}"`);
+	}
+	return {
+		timeoutMs: integer(env, "LLM_TIMEOUT_MS", 60_000, 100, 600_000),
+		retries: integer(env, "LLM_RETRIES", 2, 0, 10),
+		retryBaseMs: integer(env, "LLM_RETRY_BASE_MS", 500, 1, 60_000),
+		circuitFailures: integer(env, "LLM_CIRCUIT_FAILURES", 5, 1, 1000),
+		circuitResetMs: integer(env, "LLM_CIRCUIT_RESET_MS", 30_000, 10, 3_600_000),
+		providerConcurrency: integer(env, "LLM_PROVIDER_CONCURRENCY", Math.max(4, Math.floor(memoryBudgetMb / 16)), 1, 10_000),
+		userMonthlyBudgetUsd: decimal(env, "LLM_USER_MONTHLY_BUDGET_USD", 10),
+		userRequestsPerMinute: integer(env, "LLM_USER_REQUESTS_PER_MINUTE", 120, 0, 1_000_000_000),
+		aliases: llmAliases(env),
+		pricing: llmPricing(env),
+		consensusJudge: judge,
+	};
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -149,6 +270,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 		);
 	}
 
+	const memoryBudgetMb = integer(env, "MEMORY_BUDGET_MB", 512, 128, 1024 * 1024);
 	const compatibleModels = (text(env, "OPENAI_COMPATIBLE_MODELS") ?? "")
 		.split(",")
 		.map(s => s.trim())
@@ -165,10 +287,11 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 		services,
 		nodeId: text(env, "NODE_ID"),
 		namespace: text(env, "NAMESPACE") ?? "docanalysis",
+		trustProxy: oneOf(env, "TRUST_PROXY", ["true", "false"], "false") === "true",
 		logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
 		jwtSecret,
 		maxUploadBytes: integer(env, "MAX_UPLOAD_BYTES", 25 * 1024 * 1024, 1, 2 ** 40),
-		memoryBudgetMb: integer(env, "MEMORY_BUDGET_MB", 512, 128, 1024 * 1024),
+		memoryBudgetMb,
 		providers: {
 			openai: { apiKey: text(env, "OPENAI_API_KEY"), baseUrl: url(env, "OPENAI_BASE_URL", ["http:", "https:"]) },
 			anthropic: { apiKey: text(env, "ANTHROPIC_API_KEY"), baseUrl: url(env, "ANTHROPIC_BASE_URL", ["http:", "https:"]) },
@@ -179,5 +302,6 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 				models: compatibleModels,
 			},
 		},
+		llm: llmSettings(env, memoryBudgetMb),
 	};
 }

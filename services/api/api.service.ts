@@ -8,12 +8,20 @@ import { healthRoute } from "./routes/health.route.ts";
 import { metricsRoute } from "./routes/metrics.route.ts";
 import { restApiRoute } from "./routes/rest-api.route.ts";
 import { openAiCompatibleRoute } from "./routes/openai-compatible.route.ts";
+import { openApiRoute } from "./routes/openapi.route.ts";
+import { docsRoute } from "./routes/docs.route.ts";
+import { consoleRoute } from "./routes/console.route.ts";
 import type { AuthenticatedUser } from "../../shared/contracts/auth.ts";
 
 /** What an action may declare for the gateway: `auth: "public"` skips sign-in, `roles` restricts it. */
 export interface GatewayActionOptions {
 	auth?: "public" | "required";
 	roles?: string[];
+}
+
+// Lets every service declare the gateway options on its actions, type-checked.
+declare module "moleculer" {
+	interface ActionSchema extends GatewayActionOptions {}
 }
 
 type GatewayRequest = IncomingMessage & { $action?: GatewayActionOptions };
@@ -39,9 +47,12 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		const config = platformConfig(this.broker);
 		this.settings.port = config.port;
 		this.settings.ip = config.host;
+		this.settings.trustProxy = config.trustProxy;
 		for (const route of [healthRoute(), metricsRoute(), restApiRoute(config), openAiCompatibleRoute()]) {
 			this.addRoute(route);
 		}
+		// The console's "/" catches every path the others leave, so it comes last.
+		for (const route of [openApiRoute(this), docsRoute(), consoleRoute(this)]) this.addRoute(route);
 	},
 
 	methods: {

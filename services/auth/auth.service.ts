@@ -1,12 +1,445 @@
-import type { ServiceSchema } from "moleculer";
-import { createDbMixin } from "../../shared/db/db.mixin.ts";
+import crypto from "node:crypto";
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { Op, UniqueConstraintError, type Transaction } from "sequelize";
+import { LRUCache } from "lru-cache";
+import { createDbMixin, type DbServiceThis } from "../../shared/db/db.mixin.ts";
 import { createHealthMixin } from "../../shared/health.mixin.ts";
+import { platformConfig } from "../../shared/platform.ts";
+import { conflict, invalidInput, notFound, unauthorized } from "../../shared/errors.ts";
+import type { AuthenticatedUser, CallerMeta } from "../../shared/contracts/auth.ts";
+import { brokerRedis } from "../api/rate-limit/redis-or-memory-limiter.ts";
 import { migrations } from "./migrations/index.ts";
-import { defineModels } from "./models.ts";
+import { defineModels, type AuthModels, type Role, type UserRow } from "./models.ts";
+import { PasswordHasher } from "./password-hasher.ts";
+import { assertAcceptablePassword, normalizePassword } from "./password-policy.ts";
+import { AccessTokens, ACCESS_TOKEN_TTL_SECONDS } from "./access-tokens.ts";
+import { hashSecret, looksLikeApiKey, newApiKey, newRefreshToken } from "./opaque-tokens.ts";
+import { resolveJwtSecret } from "./jwt-secret.ts";
+import { LoginThrottle } from "./login-throttle.ts";
+import { SessionDenylist } from "./session-denylist.ts";
+import { credentialsParams, apiKeyNameParam, nameParam, refreshTokenParam } from "./params.ts";
+import { clearedRefreshCookie, refreshCookie } from "./refresh-cookie.ts";
+import { OPENAPI } from "./openapi.ts";
 
-const AuthService: ServiceSchema = {
+const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
+const MAX_API_KEYS_PER_USER = 50;
+/** How long a resolved API key is trusted without asking the database again (revocation clears it at once). */
+const API_KEY_CACHE_TTL_MS = 30_000;
+/** last_used_at is written at most this often per key, so busy keys do not write on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+const MAX_CREDENTIAL_LENGTH = 4096;
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+/** The caller as the gateway puts it in meta; `sessionId` lets sign-out end the token's own session. */
+export interface SessionUser extends AuthenticatedUser {
+	sessionId?: string;
+}
+
+type Meta = CallerMeta & { user?: SessionUser | null; $location?: string };
+
+interface ResolvedApiKey {
+	keyId: string;
+	user: SessionUser;
+	lastUsedAt: number;
+}
+
+interface AuthThis extends DbServiceThis<AuthModels> {
+	hasher: PasswordHasher;
+	accessTokens: AccessTokens;
+	throttle: LoginThrottle;
+	denylist: SessionDenylist;
+	apiKeys: LRUCache<string, ResolvedApiKey | false>;
+	startSession(user: UserRow, meta: Meta, transaction?: Transaction): Promise<SignInAnswer>;
+	issueTokens(user: UserRow, sessionId: string, transaction?: Transaction): Promise<SignInAnswer>;
+	endSession(sessionId: string): Promise<void>;
+	endOwnSessionOf(refreshToken: string, userId: string): Promise<void>;
+	answerSignIn(ctx: Context<unknown, Meta>, answer: SignInAnswer): SignInAnswer | ConsoleSignInAnswer;
+	presentedRefreshToken(ctx: Context<{ refreshToken?: string }, Meta>): string;
+	resolveApiKey(key: string): Promise<SessionUser>;
+	purgeExpired(): Promise<void>;
+	purgeTimer: NodeJS.Timeout;
+	caller(ctx: Context<unknown, Meta>): SessionUser;
+}
+
+interface SignInAnswer {
+	user: PublicUser;
+	accessToken: string;
+	refreshToken: string;
+	expiresIn: number;
+}
+
+/** The console's answer: its refresh token went into an httpOnly cookie instead. */
+type ConsoleSignInAnswer = Omit<SignInAnswer, "refreshToken">;
+
+interface PublicUser {
+	id: string;
+	email: string;
+	name: string | null;
+	role: Role;
+	createdAt: Date;
+}
+
+function publicUser(user: UserRow): PublicUser {
+	return { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt };
+}
+
+function publicApiKey(key: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null }) {
+	return { id: key.id, name: key.name, prefix: key.prefix, createdAt: key.createdAt, lastUsedAt: key.lastUsedAt };
+}
+
+const INVALID_CREDENTIALS = "Invalid email or password";
+const INVALID_TOKEN = "Invalid or expired credential";
+
+const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Record<string, any>, AuthThis> = {
 	name: "auth",
 	mixins: [createDbMixin({ name: "auth", migrations, models: defineModels }), createHealthMixin()],
+
+	events: {
+		/** Another auth node revoked an API key: forget it here too, not only when the cache entry expires. */
+		"auth.apiKeyRevoked"(this: AuthThis, ctx: Context<{ keyHash: string }>) {
+			this.apiKeys.delete(ctx.params.keyHash);
+		},
+	},
+
+	actions: {
+		register: {
+			rest: "POST /register",
+			auth: "public",
+			params: { ...credentialsParams, name: { ...nameParam, optional: true } },
+			openapi: OPENAPI.register,
+			async handler(this: AuthThis, ctx: Context<{ email: string; password: string; name?: string }, Meta>) {
+				const { email, name } = ctx.params;
+				const password = normalizePassword(ctx.params.password);
+				await assertAcceptablePassword(password, email);
+				if (await this.models.User.findOne({ where: { email }, attributes: ["id"] })) {
+					throw conflict("An account with this email already exists");
+				}
+				const passwordHash = await this.hasher.hash(password);
+				// The account and its first session are written together, or not at all.
+				const answer = await this.sequelize
+					.transaction(async transaction => {
+						const user = await this.models.User.create(
+							{ id: crypto.randomUUID(), email, name: name || null, passwordHash, role: "user" },
+							{ transaction }
+						);
+						return this.startSession(user, ctx.meta, transaction);
+					})
+					.catch(err => {
+						// Two registrations of one address at the same moment: the unique index decides.
+						if (err instanceof UniqueConstraintError) throw conflict("An account with this email already exists");
+						throw err;
+					});
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = "/api/v1/auth/me";
+				return this.answerSignIn(ctx, answer);
+			},
+		},
+
+		login: {
+			rest: "POST /login",
+			auth: "public",
+			params: { ...credentialsParams },
+			openapi: OPENAPI.login,
+			async handler(this: AuthThis, ctx: Context<{ email: string; password: string }, Meta>) {
+				const { email } = ctx.params;
+				const password = normalizePassword(ctx.params.password);
+				const ip = ctx.meta.ip ?? "unknown";
+				await this.throttle.assertMayTry(email, ip);
+				const user = await this.models.User.findOne({ where: { email } });
+				// An unknown address costs the same hash as a wrong password, and counts the same.
+				const valid = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyAgainstNothing(password);
+				if (!user || !valid) {
+					await this.throttle.recordFailure(email, ip);
+					throw unauthorized(INVALID_CREDENTIALS);
+				}
+				await this.throttle.recordSuccess(email);
+				if (await this.hasher.needsRehash(user.passwordHash)) {
+					await user.update({ passwordHash: await this.hasher.hash(password) });
+				}
+				return this.answerSignIn(ctx, await this.startSession(user, ctx.meta));
+			},
+		},
+
+		refresh: {
+			rest: "POST /refresh",
+			auth: "public",
+			// Optional only for the console, whose token comes in the cookie instead (checked in the handler).
+			params: { refreshToken: { ...refreshTokenParam, optional: true } },
+			openapi: OPENAPI.refresh,
+			async handler(this: AuthThis, ctx: Context<{ refreshToken?: string }, Meta>) {
+				const { RefreshToken, Session, User } = this.models;
+				const token = await RefreshToken.findOne({ where: { tokenHash: hashSecret(this.presentedRefreshToken(ctx)) } });
+				if (!token) throw unauthorized(INVALID_TOKEN);
+				const session = await Session.findByPk(token.sessionId);
+				if (!session || session.revokedAt) throw unauthorized(INVALID_TOKEN);
+				// Claim the token atomically: of two uses (a thief and the owner), exactly one wins.
+				const [claimed] = await RefreshToken.update({ usedAt: new Date() }, { where: { id: token.id, usedAt: null } });
+				if (claimed === 0) {
+					// A rotated token came back: someone holds a copy. End the whole sign-in for both.
+					await this.endSession(session.id);
+					this.logger.warn(`Refresh token reuse detected; session ${session.id} of user ${session.userId} revoked`);
+					throw unauthorized(INVALID_TOKEN);
+				}
+				if (token.expiresAt.getTime() <= Date.now()) throw unauthorized(INVALID_TOKEN);
+				const user = await User.findByPk(session.userId);
+				if (!user) throw unauthorized(INVALID_TOKEN);
+				return this.answerSignIn(ctx, await this.issueTokens(user, session.id));
+			},
+		},
+
+		logout: {
+			rest: "POST /logout",
+			params: { refreshToken: { ...refreshTokenParam, optional: true } },
+			openapi: OPENAPI.logout,
+			async handler(this: AuthThis, ctx: Context<{ refreshToken?: string }, Meta>): Promise<null> {
+				const caller = this.caller(ctx);
+				if (caller.sessionId) await this.endSession(caller.sessionId);
+				if (ctx.params.refreshToken) await this.endOwnSessionOf(ctx.params.refreshToken, caller.id);
+				if (ctx.meta.console) {
+					if (ctx.meta.refreshCookie) await this.endOwnSessionOf(ctx.meta.refreshCookie, caller.id);
+					ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, "Set-Cookie": clearedRefreshCookie() };
+				}
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+
+		me: {
+			rest: "GET /me",
+			openapi: OPENAPI.me,
+			async handler(this: AuthThis, ctx: Context<unknown, Meta>): Promise<PublicUser> {
+				const user = await this.models.User.findByPk(this.caller(ctx).id);
+				if (!user) throw unauthorized(INVALID_TOKEN);
+				return publicUser(user);
+			},
+		},
+
+		createApiKey: {
+			rest: "POST /api-keys",
+			openapi: OPENAPI.createApiKey,
+			params: { name: apiKeyNameParam },
+			async handler(this: AuthThis, ctx: Context<{ name: string }, Meta>) {
+				const caller = this.caller(ctx);
+				const active = await this.models.ApiKey.count({ where: { userId: caller.id, revokedAt: null } });
+				if (active >= MAX_API_KEYS_PER_USER) throw conflict(`You already have ${MAX_API_KEYS_PER_USER} API keys; delete one first`);
+				const { key, prefix } = newApiKey();
+				const row = await this.models.ApiKey.create({
+					id: crypto.randomUUID(),
+					userId: caller.id,
+					name: ctx.params.name,
+					prefix,
+					keyHash: hashSecret(key),
+					lastUsedAt: null,
+					revokedAt: null,
+				});
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = "/api/v1/auth/api-keys";
+				// The only time the key itself is shown: only its hash is stored.
+				return { ...publicApiKey(row), key };
+			},
+		},
+
+		listApiKeys: {
+			rest: "GET /api-keys",
+			openapi: OPENAPI.listApiKeys,
+			async handler(this: AuthThis, ctx: Context<unknown, Meta>) {
+				const rows = await this.models.ApiKey.findAll({
+					where: { userId: this.caller(ctx).id, revokedAt: null },
+					order: [["createdAt", "ASC"]],
+				});
+				return rows.map(publicApiKey);
+			},
+		},
+
+		deleteApiKey: {
+			rest: "DELETE /api-keys/:id",
+			openapi: OPENAPI.deleteApiKey,
+			params: { id: { type: "uuid" } },
+			async handler(this: AuthThis, ctx: Context<{ id: string }, Meta>): Promise<null> {
+				const row = await this.models.ApiKey.findOne({ where: { id: ctx.params.id, userId: this.caller(ctx).id, revokedAt: null } });
+				if (!row) throw notFound("API key");
+				await row.update({ revokedAt: new Date() });
+				this.apiKeys.delete(row.keyHash);
+				// The key is revoked in the database already; if the bus drops this, other nodes' caches expire within 30 s.
+				await this.broker
+					.broadcast("auth.apiKeyRevoked", { keyHash: row.keyHash }, { groups: ["auth"] })
+					.catch(err => this.logger.warn(`Could not tell other auth nodes about a revoked API key: ${(err as Error).message}`));
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+
+		/**
+		 * The gateway's hook for every signed-in request: an access JWT (verified here without the
+		 * database, then checked against the sign-out denylist) or an API key (by its hash, briefly cached).
+		 */
+		authenticate: {
+			visibility: "public",
+			params: { credential: "string" },
+			async handler(this: AuthThis, ctx: Context<{ credential: string }>): Promise<SessionUser> {
+				const { credential } = ctx.params;
+				// No real credential is this long; refuse it like any other bad one, before any work.
+				if (credential.length > MAX_CREDENTIAL_LENGTH) throw unauthorized(INVALID_TOKEN);
+				if (looksLikeApiKey(credential)) return this.resolveApiKey(credential);
+				const claims = await this.accessTokens.verify(credential);
+				if (!claims || (await this.denylist.has(claims.sessionId))) throw unauthorized(INVALID_TOKEN);
+				return { id: claims.userId, email: claims.email, role: claims.role, via: "access-token", sessionId: claims.sessionId };
+			},
+		},
+
+		listUsers: {
+			rest: "GET /users",
+			openapi: OPENAPI.listUsers,
+			roles: ["admin"],
+			params: {
+				limit: { type: "number", integer: true, min: 1, max: 100, default: 20, convert: true },
+				offset: { type: "number", integer: true, min: 0, default: 0, convert: true },
+			},
+			async handler(this: AuthThis, ctx: Context<{ limit: number; offset: number }, Meta>) {
+				const { rows, count } = await this.models.User.findAndCountAll({
+					order: [["createdAt", "ASC"], ["id", "ASC"]],
+					limit: ctx.params.limit,
+					offset: ctx.params.offset,
+				});
+				return { items: rows.map(publicUser), total: count };
+			},
+		},
+
+		/**
+		 * Operators' way to make an administrator (from the REPL: `call auth.setRole --email a@b.c --role admin`).
+		 * No REST route; the new role is in access tokens issued from now on.
+		 */
+		setRole: {
+			visibility: "public",
+			params: { email: { type: "email", normalize: true }, role: { type: "enum", values: ["user", "admin"] } },
+			async handler(this: AuthThis, ctx: Context<{ email: string; role: Role }>): Promise<PublicUser> {
+				const user = await this.models.User.findOne({ where: { email: ctx.params.email } });
+				if (!user) throw notFound("User");
+				await user.update({ role: ctx.params.role });
+				return publicUser(user);
+			},
+		},
+	},
+
+	methods: {
+		caller(ctx: Context<unknown, Meta>): SessionUser {
+			if (!ctx.meta.user) throw unauthorized();
+			return ctx.meta.user;
+		},
+
+		async startSession(this: AuthThis, user: UserRow, meta: Meta, transaction?: Transaction): Promise<SignInAnswer> {
+			const session = await this.models.Session.create(
+				{
+					id: crypto.randomUUID(),
+					userId: user.id,
+					revokedAt: null,
+					ip: meta.ip?.slice(0, 64) ?? null,
+					userAgent: meta.userAgent?.slice(0, 255) ?? null,
+				},
+				{ transaction }
+			);
+			return this.issueTokens(user, session.id, transaction);
+		},
+
+		async issueTokens(this: AuthThis, user: UserRow, sessionId: string, transaction?: Transaction): Promise<SignInAnswer> {
+			const refreshToken = newRefreshToken();
+			await this.models.RefreshToken.create(
+				{
+					id: crypto.randomUUID(),
+					sessionId,
+					tokenHash: hashSecret(refreshToken),
+					expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000),
+					usedAt: null,
+				},
+				{ transaction }
+			);
+			const accessToken = await this.accessTokens.sign({ userId: user.id, email: user.email, role: user.role, sessionId });
+			return { user: publicUser(user), accessToken, refreshToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+		},
+
+		/** The console's refresh token goes into an httpOnly cookie, where script cannot read it, instead of the body. */
+		answerSignIn(ctx: Context<unknown, Meta>, answer: SignInAnswer): SignInAnswer | ConsoleSignInAnswer {
+			if (!ctx.meta.console) return answer;
+			const { refreshToken, ...rest } = answer;
+			ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, "Set-Cookie": refreshCookie(refreshToken, REFRESH_TOKEN_TTL_SECONDS) };
+			return rest;
+		},
+
+		/** The body's refresh token, else (console only) the cookie's; neither is a 422 for API clients, a 401 for the console. */
+		presentedRefreshToken(ctx: Context<{ refreshToken?: string }, Meta>): string {
+			const token = ctx.params.refreshToken ?? (ctx.meta.console ? ctx.meta.refreshCookie : undefined);
+			if (token) return token;
+			if (ctx.meta.console) throw unauthorized("Not signed in: no refresh_token cookie; sign in again");
+			throw invalidInput("The 'refreshToken' field is required", [{ type: "required", field: "refreshToken", message: "The 'refreshToken' field is required." }]);
+		},
+
+		/** Ends the session a refresh token belongs to, if it is the caller's; anyone else's token is ignored, not revealed. */
+		async endOwnSessionOf(this: AuthThis, refreshToken: string, userId: string): Promise<void> {
+			const token = await this.models.RefreshToken.findOne({ where: { tokenHash: hashSecret(refreshToken) } });
+			const session = token && (await this.models.Session.findByPk(token.sessionId));
+			if (session && session.userId === userId) await this.endSession(session.id);
+		},
+
+		/** Revokes the session's refresh tokens and stops its access tokens at once, on every node. */
+		async endSession(this: AuthThis, sessionId: string): Promise<void> {
+			await this.models.Session.update({ revokedAt: new Date() }, { where: { id: sessionId, revokedAt: null } });
+			await this.denylist.add(sessionId, ACCESS_TOKEN_TTL_SECONDS + 60);
+		},
+
+		/** Drops refresh tokens past their expiry and failure counters nobody is locked by any more. */
+		async purgeExpired(this: AuthThis): Promise<void> {
+			await this.models.RefreshToken.destroy({ where: { expiresAt: { [Op.lt]: new Date() } } });
+			await this.throttle.forgetStale();
+		},
+
+		async resolveApiKey(this: AuthThis, key: string): Promise<SessionUser> {
+			const keyHash = hashSecret(key);
+			let resolved = this.apiKeys.get(keyHash);
+			if (resolved === undefined) {
+				const row = await this.models.ApiKey.findOne({ where: { keyHash, revokedAt: null } });
+				const user = row && (await this.models.User.findByPk(row.userId));
+				resolved = row && user
+					? { keyId: row.id, user: { id: user.id, email: user.email, role: user.role, via: "api-key" }, lastUsedAt: row.lastUsedAt?.getTime() ?? 0 }
+					: false;
+				this.apiKeys.set(keyHash, resolved);
+			}
+			if (!resolved) throw unauthorized("Invalid or revoked API key");
+			if (Date.now() - resolved.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+				resolved.lastUsedAt = Date.now();
+				// Bookkeeping only: a failed write must not fail the caller's request.
+				await this.models.ApiKey.update({ lastUsedAt: new Date() }, { where: { id: resolved.keyId } }).catch(err =>
+					this.logger.warn(`Could not record API key use: ${(err as Error).message}`)
+				);
+			}
+			return resolved.user;
+		},
+	},
+
+	created(this: AuthThis) {
+		const config = platformConfig(this.broker);
+		this.hasher = PasswordHasher.forMemoryBudget(config.memoryBudgetMb);
+		this.accessTokens = new AccessTokens(resolveJwtSecret(config));
+		this.apiKeys = new LRUCache({ max: Math.max(1000, config.memoryBudgetMb * 4), ttl: API_KEY_CACHE_TTL_MS });
+		this.denylist = new SessionDenylist({
+			redis: brokerRedis(this.broker),
+			namespace: config.namespace,
+			maxLocalEntries: Math.max(10_000, config.memoryBudgetMb * 200),
+			logger: this.logger,
+		});
+	},
+
+	async started(this: AuthThis) {
+		// After the db mixin's started(): the tables exist and this.sequelize is set.
+		this.throttle = new LoginThrottle(this.sequelize, this.broker);
+		await this.accessTokens.load();
+		this.purgeTimer = setInterval(() => {
+			this.purgeExpired().catch(err => this.logger.warn(`Could not purge expired sign-in data: ${(err as Error).message}`));
+		}, PURGE_INTERVAL_MS).unref();
+	},
+
+	stopped(this: AuthThis) {
+		clearInterval(this.purgeTimer);
+	},
 };
 
 export default AuthService;

@@ -1,12 +1,299 @@
-import type { ServiceSchema } from "moleculer";
-import { createDbMixin } from "../../shared/db/db.mixin.ts";
+import crypto from "node:crypto";
+import type { Readable } from "node:stream";
+import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { createDbMixin, type DbServiceThis } from "../../shared/db/db.mixin.ts";
 import { createHealthMixin } from "../../shared/health.mixin.ts";
+import { platformConfig } from "../../shared/platform.ts";
+import { conflict, invalidInput, notFound, unauthorized } from "../../shared/errors.ts";
+import { JobQueue, UnretryableJobError, type JobContext, type JobStatus } from "../../shared/jobs/index.ts";
+import type { AuthenticatedUser, CallerMeta } from "../../shared/contracts/auth.ts";
+import type { DocumentDeletedEvent, DocumentExtractedEvent, DocumentSummary, DocumentText, DocumentUploadedEvent } from "../../shared/contracts/documents.ts";
 import { migrations } from "./migrations/index.ts";
-import { defineModels } from "./models.ts";
+import { defineModels, type DocumentModels, type DocumentRecord } from "./models.ts";
+import { documentLimits, type DocumentLimits } from "./limits.ts";
+import { CACHE_KEYS, forgetDocument } from "./document-cache.ts";
+import { documentStatus, documentSummary, documentText } from "./document-view.ts";
+import { detectType } from "./detection/detect-type.ts";
+import { cleanFilename, attachmentDisposition } from "./upload/safe-filename.ts";
+import { receiveUpload } from "./upload/receive-upload.ts";
+import type { BlobStore } from "./storage/blob-store.ts";
+import { createBlobStore } from "./storage/create-blob-store.ts";
+import { attachBlob, releaseBlob } from "./storage/blob-registry.ts";
+import { ExtractionLimitError, ExtractionPool } from "./extraction/extraction-pool.ts";
+import { textByteLimit } from "./extraction/extract-plain.ts";
+import { BINARY_FORMATS } from "./detection/formats.ts";
 
-const DocumentsService: ServiceSchema = {
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Staged uploads older than this were left by a process that died mid-upload (uploads time out after a minute). */
+const STALE_STAGING_MS = 60 * 60 * 1000;
+
+type Meta = CallerMeta & { $location?: string };
+type DocumentContext<P = unknown> = Context<P, Meta>;
+
+interface UploadParams {
+	analyze?: boolean;
+	$filename?: string;
+	$fieldname?: string;
+}
+
+interface DocumentsThis extends DbServiceThis<DocumentModels> {
+	limits: DocumentLimits;
+	blobs: BlobStore;
+	pool: ExtractionPool;
+	extractions: JobQueue<DocumentRecord>;
+	caller(ctx: DocumentContext): AuthenticatedUser;
+	ownDocument(ctx: DocumentContext, id: string): Promise<DocumentRecord>;
+	store(stream: Readable, user: AuthenticatedUser, filename: string, analyze: boolean): Promise<DocumentRecord>;
+	extract(document: DocumentRecord, context: JobContext): Promise<void>;
+	extractionChanged(document: DocumentRecord, status: JobStatus): Promise<void>;
+}
+
+const byId = { id: { type: "string", min: 1, max: 64 } };
+
+/**
+ * Documents: streaming upload with content-based type detection, content-addressed storage,
+ * text extraction in a worker-thread pool as a durable job, chunked text for LLMs.
+ * Every read is the caller's own documents only; another user's document is 404.
+ */
+const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Record<string, any>, DocumentsThis> = {
 	name: "documents",
 	mixins: [createDbMixin({ name: "documents", migrations, models: defineModels }), createHealthMixin()],
+
+	actions: {
+		/** POST /api/v1/documents (multipart, field `file`; `analyze=true` as query or a field before the file). */
+		upload: {
+			// moleculer-web's typings omit `type`, which its aliases honour: busboy parses, one call per file.
+			rest: { method: "POST", path: "/", type: "multipart" } as { method: "POST"; path: string },
+			params: {
+				analyze: { type: "boolean", convert: true, optional: true },
+				$filename: { type: "string", optional: true },
+				$fieldname: { type: "string", optional: true },
+			},
+			async handler(this: DocumentsThis, ctx: DocumentContext<UploadParams>): Promise<DocumentSummary> {
+				const user = this.caller(ctx);
+				const stream = ctx.stream as Readable | undefined;
+				if (!stream) throw invalidInput("No file: send the document as multipart/form-data in the field `file`");
+				if (ctx.params.$fieldname !== undefined && ctx.params.$fieldname !== "file") {
+					stream.resume();
+					throw invalidInput(`Send the document in the field \`file\`, not \`${ctx.params.$fieldname}\``);
+				}
+				const document = await this.store(stream, user, cleanFilename(ctx.params.$filename), ctx.params.analyze === true);
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/documents/${document.id}`;
+				return documentSummary(document);
+			},
+		},
+
+		/** GET /api/v1/documents?limit=&offset= : the caller's documents, newest first. */
+		list: {
+			rest: "GET /",
+			cache: { keys: CACHE_KEYS.list },
+			params: {
+				limit: { type: "number", integer: true, min: 1, max: 100, convert: true, default: 20 },
+				offset: { type: "number", integer: true, min: 0, convert: true, default: 0 },
+			},
+			async handler(this: DocumentsThis, ctx: DocumentContext<{ limit: number; offset: number }>): Promise<{ items: DocumentSummary[]; total: number }> {
+				const user = this.caller(ctx);
+				const { rows, count } = await this.models.Document.findAndCountAll({
+					where: { userId: user.id },
+					order: [
+						["createdAt", "DESC"],
+						["id", "DESC"],
+					],
+					limit: ctx.params.limit,
+					offset: ctx.params.offset,
+				});
+				return { items: rows.map(documentSummary), total: count };
+			},
+		},
+
+		/** GET /api/v1/documents/:id ; also called by other services with the caller's meta. */
+		get: {
+			rest: "GET /:id",
+			cache: { keys: CACHE_KEYS.get },
+			params: byId,
+			async handler(this: DocumentsThis, ctx: DocumentContext<{ id: string }>): Promise<DocumentSummary> {
+				return documentSummary(await this.ownDocument(ctx, ctx.params.id));
+			},
+		},
+
+		/**
+		 * GET /api/v1/documents/:id/text -> {text, chunks, stats}. A document whose text is not
+		 * extracted (yet, or because extraction failed) answers 409 naming its status.
+		 */
+		text: {
+			rest: "GET /:id/text",
+			cache: { keys: CACHE_KEYS.text },
+			params: byId,
+			async handler(this: DocumentsThis, ctx: DocumentContext<{ id: string }>): Promise<DocumentText> {
+				const document = await this.ownDocument(ctx, ctx.params.id);
+				const status = documentStatus(document);
+				if (status === "failed") throw conflict(`The document has no text: extraction failed (${document.lastError ?? "unknown reason"})`);
+				if (status !== "ready") throw conflict(`The document's text is not extracted yet (status: ${status}); try again shortly`);
+				const record = await this.models.DocumentText.findByPk(document.id);
+				if (!record) throw conflict("The document's text is not extracted yet; try again shortly");
+				return documentText(record);
+			},
+		},
+
+		/** GET /api/v1/documents/:id/content : the original bytes, as a download. */
+		content: {
+			rest: "GET /:id/content",
+			params: byId,
+			async handler(this: DocumentsThis, ctx: DocumentContext<{ id: string }>): Promise<Readable> {
+				const document = await this.ownDocument(ctx, ctx.params.id);
+				ctx.meta.$responseType = document.charset ? `${document.mimeType}; charset=${document.charset}` : document.mimeType;
+				ctx.meta.$responseHeaders = {
+					"Content-Disposition": attachmentDisposition(document.filename),
+					"Content-Length": String(document.size),
+					"X-Content-Type-Options": "nosniff",
+					// Even if a browser were talked into rendering it, an uploaded HTML file runs nothing.
+					"Content-Security-Policy": "default-src 'none'; sandbox",
+					"Cache-Control": "private, no-store",
+				};
+				return this.blobs.read(document.sha256);
+			},
+		},
+
+		/** DELETE /api/v1/documents/:id -> 204; the stored file goes with the last document that uses it. */
+		remove: {
+			rest: "DELETE /:id",
+			params: byId,
+			async handler(this: DocumentsThis, ctx: DocumentContext<{ id: string }>): Promise<null> {
+				const user = this.caller(ctx);
+				const document = await this.ownDocument(ctx, ctx.params.id);
+				await this.sequelize.transaction(async transaction => {
+					await this.models.DocumentText.destroy({ where: { documentId: document.id }, transaction });
+					const removed = await this.models.Document.destroy({ where: { id: document.id, userId: user.id }, transaction });
+					if (removed === 0) throw notFound("Document");
+					await releaseBlob(this.sequelize, this.blobs, document.sha256, transaction);
+				});
+				await forgetDocument(this.broker, user.id, document.id);
+				this.broker.emit("documents.deleted", { documentId: document.id, userId: user.id } satisfies DocumentDeletedEvent);
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+	},
+
+	events: {
+		/** A node that left without finishing its extractions: take them over now, not when their leases run out. */
+		"$node.disconnected"(this: DocumentsThis, ctx: Context<{ node: { id: string } }>) {
+			void this.extractions?.expireLeasesOf(ctx.params.node.id).catch(err => this.logger.warn(`Releasing extractions of ${ctx.params.node.id} failed: ${err.message}`));
+		},
+	},
+
+	methods: {
+		caller(ctx: DocumentContext): AuthenticatedUser {
+			if (!ctx.meta.user) throw unauthorized();
+			return ctx.meta.user;
+		},
+
+		async ownDocument(this: DocumentsThis, ctx: DocumentContext, id: string): Promise<DocumentRecord> {
+			const user = this.caller(ctx);
+			const document = UUID_PATTERN.test(id) ? await this.models.Document.findOne({ where: { id: id.toLowerCase(), userId: user.id } }) : null;
+			if (!document) throw notFound("Document");
+			return document;
+		},
+
+		/** Receives, checks and commits an upload; the extraction job is queued with the document. */
+		async store(this: DocumentsThis, stream: Readable, user: AuthenticatedUser, filename: string, analyze: boolean): Promise<DocumentRecord> {
+			const { stagingKey, inspection } = await receiveUpload(stream, this.blobs, this.limits.maxUploadBytes);
+			let outcome: "stored" | "deduplicated" | undefined;
+			let document: DocumentRecord | undefined;
+			try {
+				const detected = await detectType(inspection, filename);
+				document = await this.sequelize.transaction(async transaction => {
+					outcome = await attachBlob(this.sequelize, this.blobs, stagingKey, inspection.sha256, inspection.size, transaction);
+					return this.models.Document.create(
+						{
+							id: crypto.randomUUID(),
+							userId: user.id,
+							filename,
+							mimeType: detected.mimeType,
+							charset: detected.charset,
+							size: inspection.size,
+							sha256: inspection.sha256,
+							analyze,
+							status: "queued",
+							runAfter: new Date(),
+						},
+						{ transaction }
+					);
+				});
+			} finally {
+				// Staged bytes survive only when they became the stored content of a committed document.
+				if (!document || outcome !== "stored") {
+					await this.blobs.discard(stagingKey).catch(err => this.logger.warn(`Discarding staged upload ${stagingKey} failed: ${err.message}`));
+				}
+			}
+			await forgetDocument(this.broker, user.id, document.id);
+			this.broker.emit("documents.uploaded", { documentId: document.id, userId: user.id } satisfies DocumentUploadedEvent);
+			this.extractions.nudge();
+			return document;
+		},
+
+		/** The extraction job's handler: parse in a worker thread, keep the text; the queue records the outcome. */
+		async extract(this: DocumentsThis, document: DocumentRecord, { signal }: JobContext): Promise<void> {
+			// Parsers of binary formats need the whole file; of a text file, only what the character limit keeps.
+			const length = BINARY_FORMATS.has(document.mimeType) ? document.size : Math.min(document.size, textByteLimit(this.limits.extraction.maxCharacters));
+			const bytes = await this.blobs.readStart(document.sha256, length);
+			let outcome;
+			try {
+				outcome = await this.pool.run({ bytes, size: document.size, mimeType: document.mimeType, charset: document.charset, limits: this.limits.extraction }, signal);
+			} catch (err) {
+				if (signal.aborted) throw err;
+				if (err instanceof ExtractionLimitError) throw new UnretryableJobError(err.message);
+				this.logger.error(`Extracting document ${document.id} failed unexpectedly`, err);
+				// The uploader sees this, not the internal error.
+				throw new Error("Text extraction failed unexpectedly");
+			}
+			if (!outcome.ok) throw new UnretryableJobError(outcome.error);
+			await this.models.DocumentText.upsert({
+				documentId: document.id,
+				text: outcome.text,
+				chunks: JSON.stringify(outcome.chunks),
+				stats: JSON.stringify(outcome.stats),
+			});
+		},
+
+		/** Every stored status change of an extraction: stale cache entries go, and a finished text is announced. */
+		async extractionChanged(this: DocumentsThis, document: DocumentRecord, status: JobStatus): Promise<void> {
+			await forgetDocument(this.broker, document.userId, document.id);
+			if (status === "succeeded") {
+				this.broker.emit("documents.extracted", { documentId: document.id, userId: document.userId, analyze: document.analyze } satisfies DocumentExtractedEvent);
+			}
+		},
+	},
+
+	async started(this: DocumentsThis) {
+		const config = platformConfig(this.broker);
+		this.limits = documentLimits(config);
+		this.blobs = createBlobStore(this.sequelize, config);
+		this.pool = new ExtractionPool(this.limits.pool, err => this.logger.warn(`An extraction thread failed outside a job: ${err.message}`));
+		this.extractions = new JobQueue({
+			name: "extractions",
+			model: this.models.Document,
+			owner: this.broker.nodeID,
+			concurrency: this.limits.pool.threads,
+			handler: (document, context) => this.extract(document, context),
+			logger: this.logger,
+			onStatus: (document, status) => {
+				this.extractionChanged(document, status).catch(err => this.logger.warn(`After extraction status ${status} of ${document.id}: ${err.message}`));
+			},
+		});
+		this.extractions.start();
+		const swept = await this.blobs.sweepStaging(STALE_STAGING_MS).catch(err => {
+			this.logger.warn(`Sweeping stale staged uploads failed: ${err.message}`);
+			return 0;
+		});
+		if (swept > 0) this.logger.info(`Removed ${swept} staged upload(s) left by an interrupted process`);
+	},
+
+	async stopped(this: DocumentsThis) {
+		await this.extractions?.stop();
+		await this.pool?.close();
+	},
 };
 
 export default DocumentsService;

@@ -2,6 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { Sequelize, type Options } from "sequelize";
 import type { PlatformConfig } from "../config.ts";
+import { sqliteDriver } from "./sqlite-driver.ts";
+import { serializeTransactions } from "./sqlite-transactions.ts";
 
 /**
  * One Sequelize instance per process, shared by every service the process runs, so embedded mode
@@ -34,7 +36,17 @@ function createSequelize(location: string, config: PlatformConfig): Sequelize {
 	if (location.startsWith("sqlite:")) {
 		const storage = location.slice("sqlite:".length) || ":memory:";
 		if (storage !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(storage)), { recursive: true });
-		return new Sequelize({ ...common, dialect: "sqlite", storage, transactionType: "IMMEDIATE" as never, retry: { max: 5, match: [/SQLITE_BUSY/] } });
+		const sequelize = new Sequelize({
+			...common,
+			dialect: "sqlite",
+			dialectModule: sqliteDriver,
+			storage,
+			// Take the write lock at BEGIN, so two transactions never deadlock upgrading a read lock.
+			transactionType: "IMMEDIATE" as never,
+			retry: { max: 5, match: [/SQLITE_BUSY/] },
+		});
+		serializeTransactions(sequelize);
+		return sequelize;
 	}
 	return new Sequelize(location, {
 		...common,
@@ -50,8 +62,6 @@ async function prepare(sequelize: Sequelize): Promise<void> {
 	if (sequelize.getDialect() === "sqlite") {
 		// WAL lets readers run while the single writer writes; busy_timeout queues writers instead of failing.
 		await sequelize.query("PRAGMA journal_mode = WAL");
-		await sequelize.query("PRAGMA synchronous = NORMAL");
-		await sequelize.query("PRAGMA busy_timeout = 5000");
 		await sequelize.query("PRAGMA foreign_keys = ON");
 	} else {
 		await sequelize.authenticate();

@@ -4,6 +4,8 @@ import { isPostgres } from "./database.ts";
 
 export type Migration = RunnableMigration<QueryInterface>;
 
+const sqliteRuns = new Map<string, Promise<string[]>>();
+
 /**
  * Runs a service's versioned migrations. Each service keeps its own history table, so services
  * own their tables and can be deployed apart. On PostgreSQL an advisory lock makes nodes that
@@ -18,7 +20,12 @@ export async function runMigrations(sequelize: Sequelize, service: string, migra
 		logger: undefined,
 	});
 	if (!isPostgres(sequelize)) {
-		return (await umzug.up()).map(m => m.name);
+		// One process owns an SQLite file: an in-process turn per service history is enough.
+		const key = `${service}`;
+		const previous = sqliteRuns.get(key) ?? Promise.resolve([]);
+		const run = previous.catch(() => []).then(async () => (await umzug.up()).map(m => m.name));
+		sqliteRuns.set(key, run);
+		return run;
 	}
 	// A transaction-scoped lock lives on one pooled connection until commit, while umzug's own
 	// queries use other connections; a session lock could be released on the wrong connection.

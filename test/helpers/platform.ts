@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import { fileURLToPath } from "node:url";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { loadConfig, SERVICE_NAMES, type ServiceName, type PlatformConfig } from "../../shared/config.ts";
 import { createBrokerOptions } from "../../shared/broker-options.ts";
@@ -26,9 +27,13 @@ export interface TestPlatformOptions {
 	extraServices?: ServiceSchema[];
 }
 
-async function loadServiceSchema(name: ServiceName): Promise<ServiceSchema> {
-	const mod = (await import(`../../services/${name}/${name}.service.ts`)) as { default: ServiceSchema };
-	return mod.default;
+const SERVICES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../services");
+
+/** Every `*.service.ts` in a service's folder, as the runner loads them (documents also runs analyses). */
+async function loadServiceSchemas(name: ServiceName): Promise<ServiceSchema[]> {
+	const files = fs.readdirSync(path.join(SERVICES_DIR, name)).filter(f => f.endsWith(".service.ts")).sort();
+	const modules = await Promise.all(files.map(f => import(path.join(SERVICES_DIR, name, f)) as Promise<{ default: ServiceSchema }>));
+	return modules.map(m => m.default);
 }
 
 /**
@@ -39,7 +44,9 @@ export async function startPlatform(options: TestPlatformOptions = {}): Promise<
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-test-"));
 	const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL, ...options.env });
 	const broker = new ServiceBroker(createBrokerOptions(config));
-	for (const name of options.services ?? SERVICE_NAMES) broker.createService(await loadServiceSchema(name));
+	for (const name of options.services ?? SERVICE_NAMES) {
+		for (const schema of await loadServiceSchemas(name)) broker.createService(schema);
+	}
 	for (const schema of options.extraServices ?? []) broker.createService(schema);
 	await broker.start();
 	let baseUrl = "";

@@ -10,7 +10,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** The services the platform needs besides the gateway; ready means each answers its health check. */
-const BACKEND_SERVICES = ["auth", "documents", "llm", "optimizer"];
+const BACKEND_SERVICES = ["auth", "documents", "analyses", "llm", "optimizer"];
 
 function describeFailure(type: string | undefined): string {
 	if (type === "SERVICE_NOT_FOUND" || type === "SERVICE_NOT_AVAILABLE") return "not running";

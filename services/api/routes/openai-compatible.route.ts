@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context } from "moleculer";
-import { toHttpError } from "../../../shared/errors.ts";
+import { describeError, retryAfterSeconds } from "../http-errors.ts";
 import { clientIp } from "../client-ip.ts";
 import { API_RATE_LIMIT } from "./rest-api.route.ts";
 
@@ -30,18 +30,19 @@ export function openAiCompatibleRoute() {
 		authorization: true,
 		bodyParsers: { json: { strict: true, limit: "4mb" }, urlencoded: false },
 		callOptions: { timeout: 120_000 },
-		rateLimit: { ...API_RATE_LIMIT, headers: true, key: (req: IncomingMessage) => clientIp(req) },
+		rateLimit: { ...API_RATE_LIMIT, name: "openai-compatible" },
 		onBeforeCall(ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage) {
 			ctx.meta.ip = clientIp(req);
 			ctx.meta.userAgent = req.headers["user-agent"] ?? null;
 		},
 		onError(_req: IncomingMessage, res: ServerResponse, err: unknown) {
-			const { error } = toHttpError(err);
+			const body = describeError(err);
+			const { error } = body;
 			if (res.headersSent) {
 				res.end();
 				return;
 			}
-			if (error.code === 429) res.setHeader("Retry-After", "60");
+			if (error.code === 429) res.setHeader("Retry-After", String(retryAfterSeconds(res, body)));
 			res.statusCode = error.code;
 			res.setHeader("Content-Type", "application/json; charset=utf-8");
 			res.end(JSON.stringify({ error: { message: error.message, type: openAiErrorType(error.code), param: null, code: error.type.toLowerCase() } }));

@@ -1,4 +1,5 @@
 import type { Migration } from "../../../shared/db/migrations.ts";
+import { authTables } from "./0001-auth-tables.ts";
 
 /** The auth service's schema history, oldest first. Never edit a released migration; add one. */
-export const migrations: Migration[] = [];
+export const migrations: Migration[] = [authTables];

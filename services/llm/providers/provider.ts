@@ -41,8 +41,13 @@ export interface Provider {
 	models(config: PlatformConfig): string[];
 	/** A provider without its key (or base URL) is listed but not used. */
 	isConfigured(config: PlatformConfig): boolean;
-	/** Whether it answers free-form chat (the local analyzer does not). */
+	/** Whether it answers free-form chat (the local analyzer does not, and gets analysis tasks directly). */
 	supportsChat: boolean;
+	/**
+	 * USD per million input/output tokens per model, the built-in price list (LLM_PRICING overrides
+	 * it). A model not listed is charged like the default model; a provider without prices is free.
+	 */
+	prices?: Record<string, { input: number; output: number }>;
 	complete(request: ProviderRequest, config: PlatformConfig): Promise<ProviderResponse>;
 	stream?(request: ProviderRequest, config: PlatformConfig): AsyncIterable<StreamEvent>;
 }
@@ -56,7 +61,21 @@ export class ProviderError extends Error {
 	readonly status?: number;
 	readonly retryable: boolean;
 	readonly retryAfterMs?: number;
-	readonly kind: "timeout" | "rate_limited" | "server_error" | "client_error" | "unsupported" | "not_configured" | "network" | "aborted";
+	readonly kind:
+		| "timeout"
+		| "rate_limited"
+		| "server_error"
+		| "client_error"
+		| "unsupported"
+		| "not_configured"
+		| "network"
+		| "aborted"
+		/** The provider's circuit breaker is open: it is not called until its reset time has passed. */
+		| "circuit_open"
+		/** Too many calls to the provider are in flight and waiting (bulkhead). */
+		| "overloaded"
+		/** An analysis task's answer stayed invalid after one repair attempt. */
+		| "invalid_output";
 	constructor(
 		provider: string,
 		kind: ProviderError["kind"],

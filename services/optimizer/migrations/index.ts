@@ -1,4 +1,5 @@
 import type { Migration } from "../../../shared/db/migrations.ts";
+import { optimizerTables } from "./0001-optimizer-tables.ts";
 
 /** The optimizer service's schema history, oldest first. Never edit a released migration; add one. */
-export const migrations: Migration[] = [];
+export const migrations: Migration[] = [optimizerTables];

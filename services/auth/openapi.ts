@@ -1,0 +1,102 @@
+import type { ActionOpenApi } from "../api/openapi/action-docs.ts";
+
+const tags = ["auth"];
+
+const user = { id: "6b1f0c9e-2f4a-4c55-9a3e-1d2b3c4d5e6f", email: "ada@example.com", name: "Ada", role: "user", createdAt: "2025-01-31T09:30:00.000Z" };
+const signIn = { user, accessToken: "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9…", refreshToken: "drt_Jx3…", expiresIn: 900 };
+const apiKey = { id: "0d5e2a7c-8b1f-4e3a-9c6d-7f8e9a0b1c2d", name: "CI pipeline", prefix: "dak_Q2x9LmZa", createdAt: "2025-01-31T09:31:00.000Z", lastUsedAt: null };
+
+const CONSOLE_COOKIE =
+	"With the header `X-Console: 1` (the web console) `refreshToken` is left out of the body and set as the cookie " +
+	"`refresh_token` (HttpOnly, Secure, SameSite=Strict, Path=/api/v1/auth, Max-Age 30 days) instead.";
+
+/** What /api/openapi.json says about the auth routes (docs/auth.md has the whole story). */
+export const OPENAPI: Record<string, ActionOpenApi> = {
+	register: {
+		tags,
+		summary: "Create an account and sign it in",
+		description:
+			"Passwords are 12 to 256 characters; common passwords, ones containing the email and ones of fewer than three " +
+			`different characters are refused with 422. ${CONSOLE_COOKIE}`,
+		requestExample: { email: "ada@example.com", password: "a long passphrase of yours", name: "Ada" },
+		responses: {
+			"201": { description: "The account, signed in: a 15-minute access token and a 30-day refresh token", example: signIn },
+			"409": { description: "An account with this email already exists" },
+			"503": { description: "Too many sign-ins are being hashed at once; try again shortly" },
+		},
+	},
+	login: {
+		tags,
+		summary: "Sign in with email and password",
+		description:
+			"Wrong passwords and unknown emails get the same 401. After 5 failures an account is locked for 1 s, doubling " +
+			`up to 15 minutes; 30 failures from one address in 15 minutes block that address. ${CONSOLE_COOKIE}`,
+		requestExample: { email: "ada@example.com", password: "a long passphrase of yours" },
+		responses: {
+			"200": { description: "Signed in", example: signIn },
+			"401": {
+				description: "Wrong email or password (one message for both)",
+				example: { error: { type: "UNAUTHORIZED", message: "Invalid email or password", code: 401 } },
+			},
+			"429": {
+				description: "Too many failed sign-ins for this account or address; retry after `Retry-After` seconds",
+				example: { error: { type: "TOO_MANY_REQUESTS", message: "Too many failed sign-in attempts; try again later", code: 429 } },
+			},
+			"503": { description: "Too many sign-ins are being hashed at once; try again shortly" },
+		},
+	},
+	refresh: {
+		tags,
+		summary: "Trade a refresh token for a new pair",
+		description:
+			"Each refresh token works once. Presenting one that was already used means someone holds a copy: the whole sign-in " +
+			"is revoked (every refresh and access token of it) and the answer is 401. `refreshToken` is required unless the request " +
+			"carries `X-Console: 1` and the `refresh_token` cookie, which is then read instead and replaced by a new one.",
+		requestExample: { refreshToken: "drt_Jx3…" },
+		responses: {
+			"200": { description: "A new access token and refresh token", example: signIn },
+			"401": {
+				description: "Unknown, expired, revoked or reused refresh token, or no token at all from the console",
+				example: { error: { type: "UNAUTHORIZED", message: "Invalid or expired credential", code: 401 } },
+			},
+		},
+	},
+	logout: {
+		tags,
+		summary: "Sign out: the access token stops working at once",
+		description:
+			"Ends the session of the access token, and also that of `refreshToken` if it is one of the caller's own. " +
+			"With `X-Console: 1` the session of the `refresh_token` cookie is ended too and the cookie is cleared (Max-Age=0).",
+		responses: { "204": { description: "Signed out" } },
+	},
+	me: {
+		tags,
+		summary: "The caller's account",
+		responses: { "200": { description: "The account", example: user } },
+	},
+	createApiKey: {
+		tags,
+		summary: "Create an API key (shown only in this answer)",
+		description: "Use it as `Authorization: Bearer dak_…`. Only its SHA-256 hash is stored. At most 50 active keys per user.",
+		requestExample: { name: "CI pipeline" },
+		responses: {
+			"201": { description: "The new key, with `key` shown this once", example: { ...apiKey, key: "dak_Q2x9LmZa…" } },
+			"409": { description: "The user already has 50 active keys" },
+		},
+	},
+	listApiKeys: {
+		tags,
+		summary: "The caller's active API keys, without the keys themselves",
+		responses: { "200": { description: "Oldest first", example: [apiKey] } },
+	},
+	deleteApiKey: {
+		tags,
+		summary: "Revoke an API key (at once, on every node)",
+		responses: { "204": { description: "Revoked" } },
+	},
+	listUsers: {
+		tags,
+		summary: "Every account, oldest first",
+		responses: { "200": { description: "A page of accounts", example: { items: [user], total: 1 } } },
+	},
+};

@@ -1,0 +1,5 @@
+import type { Migration } from "../../../../shared/db/migrations.ts";
+import { analysesTable } from "./0001-analyses-table.ts";
+
+/** The analyses service's schema history, oldest first. Never edit a released migration; add one. */
+export const migrations: Migration[] = [analysesTable];

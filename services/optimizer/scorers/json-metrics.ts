@@ -1,0 +1,41 @@
+import type { ValidateFunction } from "ajv";
+
+/** Models often wrap JSON in a Markdown code fence; what is inside counts. */
+function jsonText(output: string): string {
+	const fenced = /^\s*```(?:json)?\s*\n([\s\S]*?)\n?```\s*$/i.exec(output);
+	return (fenced ? fenced[1] : output).trim();
+}
+
+/** The parsed JSON of an output, or undefined when it is not JSON. */
+export function parseJsonOutput(output: string): { value: unknown } | undefined {
+	try {
+		return { value: JSON.parse(jsonText(output)) };
+	} catch {
+		return undefined;
+	}
+}
+
+export function jsonValid(output: string): number {
+	return parseJsonOutput(output) ? 1 : 0;
+}
+
+const loadAjv = () => import("ajv");
+/** Ajv (about 16 MB once loaded) is loaded by the first study that checks a JSON Schema, not at start. */
+let ajvModule: ReturnType<typeof loadAjv> | undefined;
+
+/**
+ * Compiles a JSON Schema (draft-07) with Ajv in strict mode, so a misspelt keyword is an error the
+ * user sees when the study is created, not a schema that silently accepts everything.
+ * Throws Error with Ajv's message when the schema is invalid.
+ */
+export async function compileJsonSchema(schema: object): Promise<ValidateFunction> {
+	ajvModule ??= loadAjv();
+	const { Ajv } = await ajvModule;
+	return new Ajv({ allErrors: false, strict: true }).compile(schema);
+}
+
+/** 1 when the output is JSON that conforms to the compiled schema. */
+export function jsonSchemaConformance(output: string, validate: ValidateFunction): number {
+	const parsed = parseJsonOutput(output);
+	return parsed && validate(parsed.value) ? 1 : 0;
+}

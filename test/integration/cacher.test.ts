@@ -1,0 +1,110 @@
+import { expect } from "chai";
+import crypto from "node:crypto";
+import { ServiceBroker, type Context, type ServiceSchema } from "moleculer";
+import { loadConfig } from "../../shared/config.ts";
+import { createBrokerOptions } from "../../shared/broker-options.ts";
+import { BoundedMemoryCacher } from "../../shared/bounded-memory-cacher.ts";
+import { requireServices, TEST_REDIS_URL } from "../helpers/backing-services.ts";
+
+/** A cached action that counts how often it really runs, keyed like the platform's reads (owner + id). */
+function probeService(calls: Map<string, number>, payloadBytes = 100): ServiceSchema {
+	return {
+		name: "probe",
+		actions: {
+			read: {
+				cache: { keys: ["#user.id", "id"] },
+				handler(ctx: Context<{ id: string }, { user: { id: string } }>) {
+					const key = `${ctx.meta.user.id}/${ctx.params.id}`;
+					calls.set(key, (calls.get(key) ?? 0) + 1);
+					return { id: ctx.params.id, owner: ctx.meta.user.id, body: "x".repeat(payloadBytes) };
+				},
+			},
+		},
+	};
+}
+
+async function startBroker(options: ConstructorParameters<typeof ServiceBroker>[0], service: ServiceSchema): Promise<ServiceBroker> {
+	const broker = new ServiceBroker({ ...options, logger: false });
+	broker.createService(service);
+	await broker.start();
+	return broker;
+}
+
+/** The Redis cacher fails fast while it connects (no offline queue); wait until it is connected. */
+async function redisReady(broker: ServiceBroker): Promise<void> {
+	const client = (broker.cacher as unknown as { client: { status: string } }).client;
+	for (let i = 0; i < 100 && client.status !== "ready"; i++) await new Promise(r => setTimeout(r, 20));
+}
+
+const read = (broker: ServiceBroker, id: string, user = "alice") => broker.call("probe.read", { id }, { meta: { user: { id: user } } });
+
+describe("cachers", () => {
+	describe("bounded in-memory cacher", () => {
+		it("answers repeated reads from memory, separately per user", async () => {
+			const calls = new Map<string, number>();
+			const broker = await startBroker({ cacher: new BoundedMemoryCacher({ max: 100, maxBytes: 1_000_000, ttl: 60 }) }, probeService(calls));
+			try {
+				await read(broker, "a");
+				await read(broker, "a");
+				await read(broker, "a", "bob");
+				expect(calls.get("alice/a")).to.equal(1);
+				expect(calls.get("bob/a")).to.equal(1);
+			} finally {
+				await broker.stop();
+			}
+		});
+
+		it("evicts the least recently used values once their total size passes the byte bound", async () => {
+			const calls = new Map<string, number>();
+			// 10 KB values (about 20 KB as UTF-16 JSON) in a 300 KB cache: only the latest dozen or so fit.
+			const broker = await startBroker({ cacher: new BoundedMemoryCacher({ max: 1000, maxBytes: 300_000, ttl: 60 }) }, probeService(calls, 10_000));
+			try {
+				for (let i = 0; i < 20; i++) await read(broker, `doc-${i}`);
+				await read(broker, "doc-19");
+				await read(broker, "doc-0");
+				expect(calls.get("alice/doc-19"), "recent value stays cached").to.equal(1);
+				expect(calls.get("alice/doc-0"), "oldest value was evicted").to.equal(2);
+			} finally {
+				await broker.stop();
+			}
+		});
+	});
+
+	describe("Redis cacher", () => {
+		it("shares cached answers between brokers through Redis", async function () {
+			await requireServices(this, "redis");
+			const namespace = `cache-${crypto.randomBytes(4).toString("hex")}`;
+			const options = createBrokerOptions(loadConfig({ REDIS_URL: TEST_REDIS_URL, NAMESPACE: namespace, LOG_LEVEL: "error" }));
+			const calls = new Map<string, number>();
+			const first = await startBroker(options, probeService(calls));
+			const second = await startBroker(createBrokerOptions(loadConfig({ REDIS_URL: TEST_REDIS_URL, NAMESPACE: namespace, LOG_LEVEL: "error" })), probeService(calls));
+			try {
+				await Promise.all([redisReady(first), redisReady(second)]);
+				await read(first, "shared");
+				// The cacher stores the answer after replying; give the write a moment to land.
+				await new Promise(r => setTimeout(r, 100));
+				const fromSecond = (await read(second, "shared")) as { owner: string };
+				expect(fromSecond.owner).to.equal("alice");
+				expect(calls.get("alice/shared")).to.equal(1);
+			} finally {
+				await first.cacher?.clean();
+				await first.stop();
+				await second.stop();
+			}
+		});
+
+		it("serves every read, uncached, while Redis is unreachable", async () => {
+			// Port 1 refuses connections: every Redis command fails at once.
+			const options = createBrokerOptions(loadConfig({ REDIS_URL: "redis://127.0.0.1:1", LOG_LEVEL: "fatal" }));
+			const calls = new Map<string, number>();
+			const broker = await startBroker(options, probeService(calls));
+			try {
+				const answers = await Promise.all([read(broker, "a"), read(broker, "a"), read(broker, "b")]);
+				expect(answers.map(a => (a as { id: string }).id)).to.deep.equal(["a", "a", "b"]);
+				expect(calls.get("alice/a")).to.equal(2);
+			} finally {
+				await broker.stop();
+			}
+		});
+	});
+});
