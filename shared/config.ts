@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import path from "node:path";
 
 /** The five services this codebase ships; SERVICES may only name these. */
@@ -69,6 +70,8 @@ export interface PlatformConfig {
 	logLevel: LogLevel;
 	/** undefined in embedded mode until the auth service generates one under dataDir. */
 	jwtSecret?: string;
+	/** Ed25519 keys (PEM): when set, access tokens are signed with EdDSA instead of HS256. */
+	jwtKeys?: { privateKeyPem: string; publicKeyPem: string };
 	maxUploadBytes: number;
 	/** The one memory figure every cache, pool and concurrency limit is derived from. */
 	memoryBudgetMb: number;
@@ -227,6 +230,45 @@ function serviceList(env: Env): ServiceName[] {
  * Reads and validates the environment. Every mode that cannot work throws a ConfigError
  * naming the variable to set, so a misconfigured process stops at start, not at first use.
  */
+/** PEM from the environment; one-line values may carry `\n` for the line breaks. */
+function pem(env: Env, name: string): string | undefined {
+	return text(env, name)?.replace(/\\n/g, "\n");
+}
+
+/**
+ * JWT_PRIVATE_KEY (PKCS#8 PEM, Ed25519) and optionally JWT_PUBLIC_KEY (SPKI PEM; derived from the
+ * private key when unset). Checked here, so a wrong key stops the start instead of every sign-in.
+ */
+function ed25519Keys(env: Env): PlatformConfig["jwtKeys"] {
+	const privatePem = pem(env, "JWT_PRIVATE_KEY");
+	const publicPem = pem(env, "JWT_PUBLIC_KEY");
+	if (!privatePem) {
+		if (publicPem) throw new ConfigError("JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY is set without it; set both, or neither");
+		return undefined;
+	}
+	let privateKey: crypto.KeyObject;
+	try {
+		privateKey = crypto.createPrivateKey(privatePem);
+	} catch {
+		throw new ConfigError("JWT_PRIVATE_KEY", "is not a PEM private key (make one with `openssl genpkey -algorithm ed25519`)");
+	}
+	if (privateKey.asymmetricKeyType !== "ed25519") throw new ConfigError("JWT_PRIVATE_KEY", `must be an Ed25519 key, got ${privateKey.asymmetricKeyType}`);
+	let publicKey = crypto.createPublicKey(privateKey);
+	if (publicPem) {
+		try {
+			publicKey = crypto.createPublicKey(publicPem);
+		} catch {
+			throw new ConfigError("JWT_PUBLIC_KEY", "is not a PEM public key");
+		}
+		const derived = crypto.createPublicKey(privateKey).export({ type: "spki", format: "der" });
+		if (!derived.equals(publicKey.export({ type: "spki", format: "der" }))) throw new ConfigError("JWT_PUBLIC_KEY", "does not belong to JWT_PRIVATE_KEY");
+	}
+	return {
+		privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+		publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+	};
+}
+
 /** Render's private-network `hostport` is `host:port`; NATS is the only transporter, so accept it bare. */
 function transporterUrl(env: Env): string | undefined {
 	const raw = text(env, "TRANSPORTER");
@@ -239,6 +281,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 	const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:", "sqlite:"]);
 	const redisUrl = url(env, "REDIS_URL", ["redis:", "rediss:"]);
 	const jwtSecret = text(env, "JWT_SECRET");
+	const jwtKeys = ed25519Keys(env);
 	const mode = transporter ? "distributed" : "embedded";
 
 	if (jwtSecret !== undefined && jwtSecret.length < 32) {
@@ -257,8 +300,8 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 				"TRANSPORTER is set (distributed mode), so set REDIS_URL=redis://...: every node must share the cache, rate limits and token denylist"
 			);
 		}
-		if (!jwtSecret) {
-			throw new ConfigError("JWT_SECRET", "TRANSPORTER is set (distributed mode), so set JWT_SECRET: every node must verify the same tokens");
+		if (!jwtSecret && !jwtKeys) {
+			throw new ConfigError("JWT_SECRET", "TRANSPORTER is set (distributed mode), so set JWT_SECRET (or JWT_PRIVATE_KEY): every node must verify the same tokens");
 		}
 	}
 
@@ -290,6 +333,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 		trustProxy: oneOf(env, "TRUST_PROXY", ["true", "false"], "false") === "true",
 		logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
 		jwtSecret,
+		jwtKeys,
 		maxUploadBytes: integer(env, "MAX_UPLOAD_BYTES", 25 * 1024 * 1024, 1, 2 ** 40),
 		memoryBudgetMb,
 		providers: {

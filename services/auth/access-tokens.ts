@@ -7,7 +7,9 @@ const ISSUER = "docanalysis-auth";
 const AUDIENCE = "docanalysis-api";
 /** RFC 9068's type for access tokens; refresh tokens are opaque, so neither passes for the other. */
 const TOKEN_TYPE = "at+jwt";
-const ALGORITHM = "HS256";
+
+/** HS256 with the shared secret, or EdDSA (Ed25519) when keys are configured. */
+export type SigningKey = { algorithm: "HS256"; secret: string } | { algorithm: "EdDSA"; privateKeyPem: string; publicKeyPem: string };
 
 export interface AccessClaims {
 	userId: string;
@@ -23,11 +25,19 @@ type Jose = typeof import("jose");
  * to another algorithm), and issuer, audience, type, expiry and not-before are all checked.
  */
 export class AccessTokens {
-	#key: Uint8Array;
+	readonly #algorithm: SigningKey["algorithm"];
+	readonly #signingKey: Uint8Array | crypto.KeyObject;
+	readonly #verifyingKey: Uint8Array | crypto.KeyObject;
 	#jose?: Jose;
 
-	constructor(secret: string) {
-		this.#key = new TextEncoder().encode(secret);
+	constructor(key: SigningKey) {
+		this.#algorithm = key.algorithm;
+		if (key.algorithm === "HS256") {
+			this.#signingKey = this.#verifyingKey = new TextEncoder().encode(key.secret);
+		} else {
+			this.#signingKey = crypto.createPrivateKey(key.privateKeyPem);
+			this.#verifyingKey = crypto.createPublicKey(key.publicKeyPem);
+		}
 	}
 
 	/** jose is loaded at start so the first request does not pay for it. */
@@ -39,7 +49,7 @@ export class AccessTokens {
 		await this.load();
 		const now = Math.floor(Date.now() / 1000);
 		return new this.#jose!.SignJWT({ email: claims.email, role: claims.role, sid: claims.sessionId })
-			.setProtectedHeader({ alg: ALGORITHM, typ: TOKEN_TYPE })
+			.setProtectedHeader({ alg: this.#algorithm, typ: TOKEN_TYPE })
 			.setIssuer(ISSUER)
 			.setAudience(AUDIENCE)
 			.setSubject(claims.userId)
@@ -47,15 +57,15 @@ export class AccessTokens {
 			.setIssuedAt(now)
 			.setNotBefore(now)
 			.setExpirationTime(now + ACCESS_TOKEN_TTL_SECONDS)
-			.sign(this.#key);
+			.sign(this.#signingKey);
 	}
 
 	/** The claims of a valid token, or undefined for anything else (never a throw). */
 	async verify(token: string): Promise<(AccessClaims & { expiresAt: number }) | undefined> {
 		await this.load();
 		try {
-			const { payload } = await this.#jose!.jwtVerify(token, this.#key, {
-				algorithms: [ALGORITHM],
+			const { payload } = await this.#jose!.jwtVerify(token, this.#verifyingKey, {
+				algorithms: [this.#algorithm],
 				issuer: ISSUER,
 				audience: AUDIENCE,
 				typ: TOKEN_TYPE,

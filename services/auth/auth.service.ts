@@ -14,7 +14,7 @@ import { PasswordHasher } from "./password-hasher.ts";
 import { assertAcceptablePassword, normalizePassword } from "./password-policy.ts";
 import { AccessTokens, ACCESS_TOKEN_TTL_SECONDS } from "./access-tokens.ts";
 import { hashSecret, looksLikeApiKey, newApiKey, newRefreshToken } from "./opaque-tokens.ts";
-import { resolveJwtSecret } from "./jwt-secret.ts";
+import { resolveSigningKey } from "./jwt-secret.ts";
 import { LoginThrottle } from "./login-throttle.ts";
 import { SessionDenylist } from "./session-denylist.ts";
 import { credentialsParams, apiKeyNameParam, nameParam, refreshTokenParam } from "./params.ts";
@@ -418,7 +418,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 	created(this: AuthThis) {
 		const config = platformConfig(this.broker);
 		this.hasher = PasswordHasher.forMemoryBudget(config.memoryBudgetMb);
-		this.accessTokens = new AccessTokens(resolveJwtSecret(config));
+		this.accessTokens = new AccessTokens(resolveSigningKey(config));
 		this.apiKeys = new LRUCache({ max: Math.max(1000, config.memoryBudgetMb * 4), ttl: API_KEY_CACHE_TTL_MS });
 		this.denylist = new SessionDenylist({
 			redis: brokerRedis(this.broker),

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { PlatformConfig } from "../../shared/config.ts";
+import type { SigningKey } from "./access-tokens.ts";
 
 const SECRET_FILE = "jwt-secret";
 
@@ -29,4 +30,10 @@ export function resolveJwtSecret(config: PlatformConfig): string {
 	const secret = fs.readFileSync(file, "utf8").trim();
 	if (secret.length < 32) throw new Error(`${file} holds no usable JWT secret; delete it to generate a new one, or set JWT_SECRET`);
 	return secret;
+}
+
+/** EdDSA when Ed25519 keys are configured; otherwise HS256 with JWT_SECRET or the generated secret. */
+export function resolveSigningKey(config: PlatformConfig): SigningKey {
+	if (config.jwtKeys) return { algorithm: "EdDSA", ...config.jwtKeys };
+	return { algorithm: "HS256", secret: resolveJwtSecret(config) };
 }
