@@ -83,6 +83,14 @@ describe("local analyzer: entities", () => {
 		expectTypes(german, { Wagner: "person" });
 	});
 
+	it("keeps a name whole when extracted PDF text wraps the line inside it", async () => {
+		// PDF text keeps the page's line breaks; the first line is body text, not a heading.
+		const wrapped = "The solar farm near Seville produced 4,200 MWh. Dr. Maria\nLopez, the operations lead, said so.";
+		const person = (await entitiesOf(wrapped)).find(entity => entity.type === "person");
+		expect(person?.text).to.equal("Maria\nLopez");
+		expect(wrapped.slice(person!.offset, person!.offset! + person!.text.length)).to.equal(person!.text);
+	});
+
 	it("recognises organisations by their legal form and places by gazetteer, street or preposition", () => {
 		expectTypes(english, { "Acme Robotics Inc": "organization", "Siemens AG": "organization", Munich: "place", "New York": "place" });
 		expectTypes(german, { "Müller Logistik GmbH": "organization", Hafenstraße: "place", Berlin: "place" });

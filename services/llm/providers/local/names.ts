@@ -72,6 +72,9 @@ interface SentenceWords {
 
 const isCapitalised = (token: Token) => /^\p{Lu}/u.test(token.text) && /\p{L}/u.test(token.text);
 
+/** One space, or one line break: extracted PDF text wraps lines in the middle of a name ("Maria\nLopez"). */
+const WORD_GAP = /^(?: |[ \t]*\r?\n[ \t]*)$/u;
+
 function gapIs(text: Text, a: Token, b: Token, allowed: RegExp): boolean {
 	return allowed.test(text.input.slice(a.end, b.start));
 }
@@ -93,9 +96,9 @@ function capitalisedRuns(context: Context, tokens: Token[]): Run[] {
 			const [next, afterNext] = [tokens[to + 1], tokens[to + 2]];
 			const continues = nameWord(next) && (next.text.length === 1 || !text.language.isStopword(next.lower));
 			const connected = !context.nounsCapitalised && next !== undefined && CONNECTORS.has(next.text) && nameWord(afterNext);
-			if (continues && (gapIs(text, tokens[to], next, /^ $/u) || (tokens[to].text.length === 1 && gapIs(text, tokens[to], next, /^\. ?$/u)))) {
+			if (continues && (gapIs(text, tokens[to], next, WORD_GAP) || (tokens[to].text.length === 1 && gapIs(text, tokens[to], next, /^\. ?$/u)))) {
 				to++;
-			} else if (connected && gapIs(text, tokens[to], next, /^ $/u) && gapIs(text, next, afterNext, /^ $/u)) {
+			} else if (connected && gapIs(text, tokens[to], next, WORD_GAP) && gapIs(text, next, afterNext, WORD_GAP)) {
 				to += 2;
 			} else break;
 		}

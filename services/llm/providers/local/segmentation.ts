@@ -100,8 +100,11 @@ function lines(input: string): Line[] {
 
 const HAS_WORD = /[\p{L}\p{N}]/u;
 
+/** A sentence ends inside the line: body text wrapped mid-sentence, not a heading. */
+const SENTENCE_INSIDE = /[.!?]["')\]]?\s+\p{Lu}/u;
+
 function isHeading(line: Line): boolean {
-	if (CLOSING_PUNCTUATION.test(line.text)) return false;
+	if (CLOSING_PUNCTUATION.test(line.text) || SENTENCE_INSIDE.test(line.text)) return false;
 	let words = 0;
 	for (const _word of line.text.matchAll(WORD)) if (++words > MAX_HEADING_WORDS) return false;
 	return true;
