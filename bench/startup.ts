@@ -46,7 +46,7 @@ async function once(variant: StartVariant, dataDir: string): Promise<{ readyMs: 
 	// The same flags and environment as `npm start` (package.json), for the default 512 MB budget.
 	const child = spawn(
 		process.execPath,
-		["--max-old-space-size=192", "node_modules/moleculer/bin/moleculer-runner.mjs", "--config", variant.config, "--mask", variant.mask],
+		["--max-old-space-size=192", "--max-semi-space-size=8", "node_modules/moleculer/bin/moleculer-runner.mjs", "--config", variant.config, "--mask", variant.mask],
 		{ cwd: variant.cwd, env: { ...process.env, MALLOC_MMAP_THRESHOLD_: "131072", SERVICEDIR: path.join(path.dirname(variant.config), "services"), DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production" }, stdio: "ignore" }
 	);
 	try {

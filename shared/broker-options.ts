@@ -2,6 +2,7 @@ import type { BrokerOptions } from "moleculer";
 import type { PlatformConfig } from "./config.ts";
 import { createLoggerConfig } from "./logger.ts";
 import { ResilientRedisCacher } from "./resilient-redis-cacher.ts";
+import { busOutageMiddleware } from "./bus-outage.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
 
@@ -41,6 +42,7 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 			? { type: "NATS", options: { url: config.transporter, maxReconnectAttempts: -1, reconnectTimeWait: 500 } }
 			: null,
 		cacher: cacher(config),
+		middlewares: config.transporter ? [busOutageMiddleware()] : [],
 		serializer: "JSON",
 		requestTimeout: 30_000,
 		retryPolicy: { enabled: false },

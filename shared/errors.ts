@@ -55,7 +55,7 @@ export interface HttpErrorBody {
 }
 
 /** Moleculer's own errors that mean "the service that should answer is not reachable right now". */
-const UNAVAILABLE_TYPES = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "BROKER_DISCONNECTED"]);
+const UNAVAILABLE_TYPES = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "BROKER_DISCONNECTED", "REQUEST_REJECTED"]);
 
 /**
  * The one place an error becomes what a client sees: client errors keep their message and details;
@@ -66,6 +66,9 @@ export function toHttpError(err: unknown): HttpErrorBody {
 	const type = typeof e?.type === "string" ? e.type : undefined;
 	if (type && UNAVAILABLE_TYPES.has(type)) {
 		return { error: { type: "SERVICE_UNAVAILABLE", message: "A service needed for this request is not reachable; try again shortly", code: 503 } };
+	}
+	if (typeof e?.name === "string" && /^Sequelize(Connection\w*|HostNotReachable|HostNotFound)Error$/.test(e.name)) {
+		return { error: { type: "SERVICE_UNAVAILABLE", message: "The database is not reachable right now; try again shortly", code: 503 } };
 	}
 	if (type === "REQUEST_TIMEOUT") {
 		return { error: { type: "TIMEOUT", message: "The request took too long", code: 504 } };

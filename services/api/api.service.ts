@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { platformConfig } from "../../shared/platform.ts";
-import { forbidden, unauthorized } from "../../shared/errors.ts";
+import { forbidden, serviceUnavailable, unauthorized } from "../../shared/errors.ts";
+import { routeMissingBecauseServiceIsDown } from "./route-availability.ts";
 import { sendErrorResponse } from "./http-errors.ts";
 import { healthRoute } from "./routes/health.route.ts";
 import { metricsRoute } from "./routes/metrics.route.ts";
@@ -39,7 +40,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		// Aliases are regenerated when services (dis)appear; wait little, so the node is ready fast.
 		debounceTime: 50,
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
-			sendErrorResponse(req, res, err);
+			sendErrorResponse(req, res, routeMissingBecauseServiceIsDown(this.broker, req, err) ? serviceUnavailable("A service needed for this request is not reachable; try again shortly") : err);
 		},
 	},
 

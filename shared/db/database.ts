@@ -54,7 +54,13 @@ function createSequelize(location: string, config: PlatformConfig): Sequelize {
 		pool: { max: poolMax(config), min: 0, idle: 10_000, acquire: 10_000, evict: 5_000 },
 		// A request must never hang on a dead or restarting server: fail fast, let the pool reconnect.
 		dialectOptions: { connectionTimeoutMillis: 5_000, statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 },
-		retry: { max: 2, match: [/ECONNRESET/, /Connection terminated/, /ECONNREFUSED/] },
+		// A restarting server ends its sessions (57P01) and refuses new ones for a second or two: a
+		// query retried on a fresh connection after a short backoff (0.25 s, growing, about 2 s in all) succeeds.
+		retry: {
+			max: 6,
+			backoffBase: 250,
+			match: [/ECONNRESET/, /ECONNREFUSED/, /Connection terminated/, /terminating connection/, /the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/, /not queryable/],
+		},
 	});
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Service } from "moleculer";
 import { platformConfig } from "../../../shared/platform.ts";
+import { busIsDown } from "../../../shared/bus-outage.middleware.ts";
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
 	res.statusCode = status;
@@ -23,7 +24,7 @@ async function readiness(service: Service): Promise<{ ready: boolean; checks: Re
 	const broker = service.broker;
 	const checks: Record<string, string> = {};
 	if (platformConfig(broker).transporter) {
-		checks.transporter = broker.transit?.connected ? "ok" : "disconnected";
+		checks.transporter = broker.transit?.connected && !busIsDown(broker) ? "ok" : "disconnected";
 	}
 	await Promise.all(
 		BACKEND_SERVICES.map(async name => {
