@@ -25,6 +25,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { showJobRows } from "./lib/job-rows.ts";
 import { privateNats, privatePostgres, privateRedis, type BackingServer } from "./lib/backing-servers.ts";
 import { checkBuilt, ONE_PROCESS_PER_SERVICE, startPlatform, type RunningPlatform } from "./lib/platform.ts";
@@ -188,6 +189,17 @@ function report(outcomes: FaultOutcome[], workload: Workload): boolean {
 	return allHeld;
 }
 
+/** Stopping Redis proves nothing unless the platform uses the Redis it was given (its cache is there by now). */
+async function assertUsesRedis(url: string): Promise<void> {
+	const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+	try {
+		await client.connect();
+		if ((await client.dbsize()) === 0) throw new Error(`the platform stored nothing in REDIS_URL=${url}: it is not using the Redis it was given`);
+	} finally {
+		client.disconnect();
+	}
+}
+
 checkBuilt();
 let exitCode = 1;
 try {
@@ -216,6 +228,7 @@ try {
 		await makeUploadFiles()
 	);
 	await workload.addClients(CLIENTS);
+	await assertUsesRedis(redis.url);
 	const load = workload.run(Number.MAX_SAFE_INTEGER);
 	const outcomes: FaultOutcome[] = [];
 	const chosen = process.argv.flatMap((arg, i) => (arg === "--fault" ? [process.argv[i + 1].toLowerCase()] : []));

@@ -16,6 +16,22 @@ export function memoryCacheBytes(config: PlatformConfig): number {
 	return Math.floor((config.memoryBudgetMb * 1024 * 1024) / 16);
 }
 
+/**
+ * REDIS_URL as ioredis connection options. Moleculer hands its `redis` option to `new Redis(options)`,
+ * which has no `url` field: given one, it silently connects to 127.0.0.1:6379 instead.
+ */
+export function redisConnection(redisUrl: string): { host: string; port: number; username?: string; password?: string; db: number; tls?: object } {
+	const url = new URL(redisUrl);
+	return {
+		host: url.hostname,
+		port: Number(url.port || 6379),
+		...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+		...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+		db: Number(url.pathname.slice(1) || 0),
+		...(url.protocol === "rediss:" ? { tls: {} } : {}),
+	};
+}
+
 function cacher(config: PlatformConfig): BrokerOptions["cacher"] {
 	if (!config.redisUrl) {
 		return new BoundedMemoryCacher({ max: memoryCacheEntries(config), maxBytes: memoryCacheBytes(config), ttl: 3600 });
@@ -24,7 +40,7 @@ function cacher(config: PlatformConfig): BrokerOptions["cacher"] {
 		prefix: `${config.namespace}-cache`,
 		ttl: 3600,
 		// Fail fast while Redis is down instead of queueing commands until it returns.
-		redis: { url: config.redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 } as never,
+		redis: { ...redisConnection(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 } as never,
 	} as never);
 }
 
