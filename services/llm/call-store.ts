@@ -17,6 +17,7 @@ export interface CallRecord {
 	latencyMs: number;
 	output?: string;
 	data?: unknown;
+	finishReason?: string;
 }
 
 /** Rows written per flush; a flush starts at this many waiting, or after FLUSH_INTERVAL_MS. */
@@ -107,6 +108,7 @@ export class CallStore {
 						latencyMs: Math.round(call.latencyMs),
 						output: call.status === "ok" ? (call.output ?? null) : null,
 						data: call.status === "ok" && call.data !== undefined ? JSON.stringify(call.data) : null,
+						finishReason: call.status === "ok" ? (call.finishReason ?? null) : null,
 						createdAt: call.createdAt,
 					})),
 					{ transaction }
@@ -166,7 +168,7 @@ export class CallStore {
 		return this.#models.LlmCall.findOne({
 			where: { userId, paramsHash, status: "ok" },
 			order: [["createdAt", "DESC"]],
-			attributes: ["provider", "model", "output", "data", "inputTokens", "outputTokens"],
+			attributes: ["provider", "model", "output", "data", "inputTokens", "outputTokens", "finishReason"],
 		});
 	}
 

@@ -17,6 +17,8 @@ export interface LlmCallRow extends Model<InferAttributes<LlmCallRow>, InferCrea
 	output: string | null;
 	/** JSON of an analysis task's structured answer. */
 	data: string | null;
+	/** Why the provider stopped (stop, length, ...), for answers served again from the store. */
+	finishReason: string | null;
 	createdAt: Date;
 }
 
@@ -38,6 +40,7 @@ export function defineModels(sequelize: Sequelize) {
 			latencyMs: { type: DataTypes.INTEGER, allowNull: false },
 			output: { type: DataTypes.TEXT, allowNull: true },
 			data: { type: DataTypes.TEXT, allowNull: true },
+			finishReason: { type: DataTypes.STRING(32), allowNull: true },
 			createdAt: { type: DataTypes.DATE, allowNull: false },
 		},
 		{ tableName: "llm_calls", updatedAt: false }

@@ -141,7 +141,7 @@ const OpenAiCompatibleService: ServiceSchema<ServiceSettingSchema, Record<string
 					object: "chat.completion",
 					created: Math.floor(Date.now() / 1000),
 					model: ctx.params.model,
-					choices: [{ index: 0, message: { role: "assistant", content: result.output, refusal: null }, logprobs: null, finish_reason: "stop" }],
+					choices: [{ index: 0, message: { role: "assistant", content: result.output, refusal: null }, logprobs: null, finish_reason: chosen.finishReason ?? "stop" }],
 					usage: usageOf(result.usage),
 					system_fingerprint: null,
 				};

@@ -113,6 +113,7 @@ export class Orchestrator {
 		const result: CompleteResult = {
 			output: chosen?.output ?? "",
 			...(chosen?.data ? { data: chosen.data } : {}),
+			...(chosen?.finishReason ? { finishReason: chosen.finishReason } : {}),
 			results: outcome.results,
 			usage: charged.reduce((sum, r) => addUsage(sum, r.usage), { inputTokens: 0, outputTokens: 0 }),
 			costUsd: charged.reduce((sum, r) => sum + r.costUsd, 0),

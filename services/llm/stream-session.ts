@@ -26,7 +26,7 @@ async function* replay(result: CompleteResult, providerMs: number): AsyncGenerat
 	const chosen = result.results.find(r => !r.error && r.output === result.output) ?? result.results[0];
 	yield { type: "start", provider: chosen?.provider ?? "", model: chosen?.model ?? "", cached: result.cached };
 	if (result.output) yield { type: "delta", text: result.output };
-	yield { type: "end", finishReason: "stop", usage: result.usage, costUsd: result.costUsd, cached: result.cached, providerMs };
+	yield { type: "end", finishReason: result.finishReason ?? "stop", usage: result.usage, costUsd: result.costUsd, cached: result.cached, providerMs };
 }
 
 /** The chunks, and how long providers took until the first one (what the stream's overhead is measured against). */

@@ -26,6 +26,7 @@ interface Answer {
 	output: string;
 	data?: AnalysisData;
 	usage: Usage;
+	finishReason: string;
 }
 
 const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0 };
@@ -74,6 +75,7 @@ export class TargetCaller {
 					costUsd: 0,
 					latencyMs: Math.round(performance.now() - started),
 					cached: true,
+					finishReason: stored.finishReason ?? "stop",
 				};
 			}
 		}
@@ -91,6 +93,7 @@ export class TargetCaller {
 				costUsd: costUsd(price, answer.usage),
 				latencyMs: Math.round(performance.now() - started),
 				cached: false,
+				finishReason: answer.finishReason,
 			};
 			this.record(scope, target, hash, result);
 			return result;
@@ -124,6 +127,7 @@ export class TargetCaller {
 			latencyMs: result.latencyMs,
 			output: result.output,
 			data: result.data,
+			finishReason: result.finishReason,
 		});
 	}
 
@@ -142,25 +146,32 @@ export class TargetCaller {
 		const base = { model: target.model, params: plan.params };
 		if (!plan.task) {
 			const response = await this.#complete(provider, { ...base, messages: plan.messages, system: plan.system, json: plan.json }, scope, spend);
-			return { output: response.text, usage: response.usage };
+			return { output: response.text, usage: response.usage, finishReason: response.finishReason };
 		}
 		if (!provider.supportsChat) {
 			// The offline analyzer answers the task itself, with structured data.
 			const response = await this.#complete(provider, { ...base, messages: [], task: plan.task }, scope, spend);
 			const prompts = response.data && !response.text ? await taskPrompts() : undefined;
-			return { output: response.text || (prompts && response.data ? prompts.taskOutputText(plan.task, response.data) : ""), data: response.data, usage: response.usage };
+			return {
+				output: response.text || (prompts && response.data ? prompts.taskOutputText(plan.task, response.data) : ""),
+				data: response.data,
+				usage: response.usage,
+				finishReason: response.finishReason,
+			};
 		}
 		// A chat model is asked for JSON, checked, and given one chance to repair an invalid answer.
 		const prompts = await taskPrompts();
 		const first = await this.#complete(provider, { ...base, ...prompts.buildTaskRequest(plan.task, plan.params) }, scope, spend);
 		let parsed = prompts.parseTaskOutput(plan.task, first.text);
 		let usage = first.usage;
+		let finishReason = first.finishReason;
 		if (!parsed.ok) {
 			const repair = await this.#complete(provider, { ...base, ...prompts.buildRepairRequest(plan.task, first.text, parsed.error) }, scope, spend);
 			usage = addUsage(usage, repair.usage);
+			finishReason = repair.finishReason;
 			parsed = prompts.parseTaskOutput(plan.task, repair.text);
 			if (!parsed.ok) throw new ProviderError(provider.name, "invalid_output", `${provider.name} did not give a valid ${plan.task.types.join("/")} analysis, even after a repair attempt: ${parsed.error}`);
 		}
-		return { output: prompts.taskOutputText(plan.task, parsed.data), data: parsed.data, usage };
+		return { output: prompts.taskOutputText(plan.task, parsed.data), data: parsed.data, usage, finishReason };
 	}
 }

@@ -91,6 +91,8 @@ export interface ProviderResult {
 	costUsd: number;
 	latencyMs: number;
 	cached: boolean;
+	/** Why the provider stopped, in OpenAI's words: stop, length, content_filter, ...; absent on errors. */
+	finishReason?: string;
 	error?: { type: string; message: string };
 }
 
@@ -104,4 +106,6 @@ export interface CompleteResult {
 	cached: boolean;
 	/** For consensus: which result was chosen. */
 	chosen?: { provider: string; model: string };
+	/** The chosen answer's finish reason (see ProviderResult). */
+	finishReason?: string;
 }

@@ -259,16 +259,18 @@ for (const backend of BACKENDS) {
 			expect(openai.requests).to.have.length(2);
 		});
 
-		it("answers from the stored result after a restart, when the cache no longer has it", async () => {
-			anthropic.script({ text: "stored answer", usage: { inputTokens: 5, outputTokens: 5 } });
+		it("answers from the stored result after a restart, when the cache no longer has it, finish reason included", async () => {
+			anthropic.script({ text: "stored answer", usage: { inputTokens: 5, outputTokens: 5 }, finishReason: "length" });
 			const registered = await registerUser(platform.baseUrl);
 			const body = { prompt: "remember me", providers: ["anthropic"], params: { temperature: 0 } };
-			expect((await complete(body, registered.accessToken)).body.cached).to.equal(false);
+			const first = await complete(body, registered.accessToken);
+			expect(first.body).to.deep.include({ cached: false, finishReason: "length" });
+			expect(first.body.results[0].finishReason).to.equal("length");
 			await platform.stop(); // writes every call record
 			platform = await start();
 			await platform.broker.cacher?.clean(`${RESULT_CACHE_PREFIX}.**`);
 			const again = await complete(body, registered.accessToken);
-			expect(again.body).to.deep.include({ cached: true, costUsd: 0, output: "stored answer" });
+			expect(again.body).to.deep.include({ cached: true, costUsd: 0, output: "stored answer", finishReason: "length" });
 			expect(anthropic.requests).to.have.length(1);
 		});
 

@@ -105,6 +105,20 @@ for (const backend of BACKENDS) {
 			expect(alias.choices[0].message.content).to.equal("[fake-openai] alias");
 		});
 
+		it("passes on the provider's finish reason, also when the answer comes again from the cache", async () => {
+			openai.script({ text: "cut off mid", finishReason: "length" });
+			const request = { model: "openai:gpt-4o-mini", messages: [{ role: "user" as const, content: "a long story" }], max_tokens: 3, temperature: 0 };
+			const first = await client.chat.completions.create(request);
+			expect(first.choices[0]).to.deep.include({ finish_reason: "length" });
+			const again = await client.chat.completions.create(request);
+			expect(again.choices[0]).to.deep.include({ finish_reason: "length" });
+			expect(openai.requests).to.have.length(1);
+			const streamed = await client.chat.completions.create({ ...request, stream: true });
+			let finish: string | null = null;
+			for await (const chunk of streamed) finish = chunk.choices[0]?.finish_reason ?? finish;
+			expect(finish).to.equal("length");
+		});
+
 		it("lists models as provider:model and aliases", async () => {
 			const ids: string[] = [];
 			for await (const model of client.models.list()) ids.push(model.id);
