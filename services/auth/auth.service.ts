@@ -6,6 +6,7 @@ import { createDbMixin, type DbServiceThis } from "../../shared/db/db.mixin.ts";
 import { createHealthMixin } from "../../shared/health.mixin.ts";
 import { platformConfig } from "../../shared/platform.ts";
 import { conflict, invalidInput, notFound, unauthorized } from "../../shared/errors.ts";
+import { callerOf } from "../../shared/ownership.ts";
 import type { AuthenticatedUser, CallerMeta } from "../../shared/contracts/auth.ts";
 import { brokerRedis } from "../api/rate-limit/redis-or-memory-limiter.ts";
 import { migrations } from "./migrations/index.ts";
@@ -58,7 +59,6 @@ interface AuthThis extends DbServiceThis<AuthModels> {
 	resolveApiKey(key: string): Promise<SessionUser>;
 	purgeExpired(): Promise<void>;
 	purgeTimer: NodeJS.Timeout;
-	caller(ctx: Context<unknown, Meta>): SessionUser;
 }
 
 interface SignInAnswer {
@@ -192,7 +192,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			params: { refreshToken: { ...refreshTokenParam, optional: true } },
 			openapi: OPENAPI.logout,
 			async handler(this: AuthThis, ctx: Context<{ refreshToken?: string }, Meta>): Promise<null> {
-				const caller = this.caller(ctx);
+				const caller = callerOf(ctx);
 				if (caller.sessionId) await this.endSession(caller.sessionId);
 				if (ctx.params.refreshToken) await this.endOwnSessionOf(ctx.params.refreshToken, caller.id);
 				if (ctx.meta.console) {
@@ -208,7 +208,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			rest: "GET /me",
 			openapi: OPENAPI.me,
 			async handler(this: AuthThis, ctx: Context<unknown, Meta>): Promise<PublicUser> {
-				const user = await this.models.User.findByPk(this.caller(ctx).id);
+				const user = await this.models.User.findByPk(callerOf(ctx).id);
 				if (!user) throw unauthorized(INVALID_TOKEN);
 				return publicUser(user);
 			},
@@ -219,7 +219,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			openapi: OPENAPI.createApiKey,
 			params: { name: apiKeyNameParam },
 			async handler(this: AuthThis, ctx: Context<{ name: string }, Meta>) {
-				const caller = this.caller(ctx);
+				const caller = callerOf(ctx);
 				const active = await this.models.ApiKey.count({ where: { userId: caller.id, revokedAt: null } });
 				if (active >= MAX_API_KEYS_PER_USER) throw conflict(`You already have ${MAX_API_KEYS_PER_USER} API keys; delete one first`);
 				const { key, prefix } = newApiKey();
@@ -244,7 +244,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			openapi: OPENAPI.listApiKeys,
 			async handler(this: AuthThis, ctx: Context<unknown, Meta>) {
 				const rows = await this.models.ApiKey.findAll({
-					where: { userId: this.caller(ctx).id, revokedAt: null },
+					where: { userId: callerOf(ctx).id, revokedAt: null },
 					order: [["createdAt", "ASC"]],
 				});
 				return rows.map(publicApiKey);
@@ -256,7 +256,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			openapi: OPENAPI.deleteApiKey,
 			params: { id: { type: "uuid" } },
 			async handler(this: AuthThis, ctx: Context<{ id: string }, Meta>): Promise<null> {
-				const row = await this.models.ApiKey.findOne({ where: { id: ctx.params.id, userId: this.caller(ctx).id, revokedAt: null } });
+				const row = await this.models.ApiKey.findOne({ where: { id: ctx.params.id, userId: callerOf(ctx).id, revokedAt: null } });
 				if (!row) throw notFound("API key");
 				await row.update({ revokedAt: new Date() });
 				this.apiKeys.delete(row.keyHash);
@@ -322,10 +322,6 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 	},
 
 	methods: {
-		caller(ctx: Context<unknown, Meta>): SessionUser {
-			if (!ctx.meta.user) throw unauthorized();
-			return ctx.meta.user;
-		},
 
 		async startSession(this: AuthThis, user: UserRow, meta: Meta, transaction?: Transaction): Promise<SignInAnswer> {
 			const session = await this.models.Session.create(

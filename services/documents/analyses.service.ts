@@ -4,8 +4,9 @@ import type { PassThrough } from "node:stream";
 import { createHealthMixin } from "../../shared/health.mixin.ts";
 import { createDbMixin, type DbServiceThis } from "../../shared/db/db.mixin.ts";
 import { platformConfig } from "../../shared/platform.ts";
-import { conflict, invalidInput, notFound, tooManyRequests, unauthorized } from "../../shared/errors.ts";
-import type { AuthenticatedUser, CallerMeta } from "../../shared/contracts/auth.ts";
+import { conflict, invalidInput, tooManyRequests } from "../../shared/errors.ts";
+import { callerOf, findOwned } from "../../shared/ownership.ts";
+import type { CallerMeta } from "../../shared/contracts/auth.ts";
 import type { DocumentSummary, DocumentText } from "../../shared/contracts/documents.ts";
 import type { CompleteParams, CompleteResult } from "../../shared/contracts/llm.ts";
 import { ACTIVE_JOB_STATUSES, JobQueue, jobConcurrency, jobEventStream, type JobStatus } from "../../shared/jobs/index.ts";
@@ -25,7 +26,6 @@ import type { AnalysisOptions, AnalysisRequest, AnalysisView } from "./analyses/
 const ANALYSIS_PEAK_MB = 32;
 /** A whole map or reduce call may take long on a slow model; the llm service enforces its own deadlines inside. */
 const LLM_CALL_TIMEOUT_MS = 180_000;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const OPEN_STREAMS_METRIC = "platform.analyses.streams.open";
 /** How many earlier successes are looked at for one without provider errors to serve from. */
 const REUSE_CANDIDATES = 5;
@@ -36,7 +36,6 @@ interface AnalysesThis extends DbServiceThis<AnalysisModels> {
 	listeners: Map<string, Set<() => void>>;
 	openStreams: number;
 	maxOpenStreams: number;
-	caller(ctx: Context<unknown, CallerMeta>): AuthenticatedUser;
 	ownAnalysis(ctx: Context<unknown, CallerMeta>, id: string): Promise<AnalysisRow>;
 	readDocument(ctx: Context<unknown, CallerMeta>, id: string): Promise<DocumentSummary>;
 	resolveRequest(ctx: Context<unknown, CallerMeta>, request: AnalysisRequest): Promise<AnalysisOptions>;
@@ -106,7 +105,7 @@ const AnalysesService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 			openapi: OPENAPI.create,
 			params: createParams,
 			async handler(this: AnalysesThis, ctx: Context<AnalysisRequest & { id: string }, CallerMeta>) {
-				const user = this.caller(ctx);
+				const user = callerOf(ctx);
 				const document = await this.readDocument(ctx, ctx.params.id);
 				if (document.status === "failed") {
 					throw invalidInput(`The document could not be read, so it cannot be analysed${document.error ? `: ${document.error}` : ""}`, { documentStatus: document.status });
@@ -127,7 +126,7 @@ const AnalysesService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 			openapi: OPENAPI.list,
 			params: listParams,
 			async handler(this: AnalysesThis, ctx: Context<{ id: string; limit?: number; offset?: number }, CallerMeta>) {
-				const user = this.caller(ctx);
+				const user = callerOf(ctx);
 				const document = await this.readDocument(ctx, ctx.params.id);
 				const { rows, count } = await this.models.Analysis.findAndCountAll({
 					where: { userId: user.id, documentId: document.id },
@@ -197,17 +196,10 @@ const AnalysesService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 	},
 
 	methods: {
-		caller(ctx: Context<unknown, CallerMeta>): AuthenticatedUser {
-			if (!ctx.meta.user) throw unauthorized();
-			return ctx.meta.user;
-		},
 
 		/** The caller's analysis; anyone else's, like a malformed id, is simply not found. */
 		async ownAnalysis(this: AnalysesThis, ctx: Context<unknown, CallerMeta>, id: string): Promise<AnalysisRow> {
-			const user = this.caller(ctx);
-			const analysis = UUID_PATTERN.test(id) ? await this.models.Analysis.findOne({ where: { id, userId: user.id } }) : null;
-			if (!analysis) throw notFound("Analysis");
-			return analysis;
+			return findOwned(this.models.Analysis, callerOf(ctx).id, id, "Analysis");
 		},
 
 		/** The documents service answers 404 for another user's document, so ownership is checked there. */

@@ -4,7 +4,8 @@ import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { createDbMixin, type DbServiceThis } from "../../shared/db/db.mixin.ts";
 import { createHealthMixin } from "../../shared/health.mixin.ts";
 import { platformConfig } from "../../shared/platform.ts";
-import { conflict, invalidInput, notFound, unauthorized } from "../../shared/errors.ts";
+import { conflict, invalidInput, notFound } from "../../shared/errors.ts";
+import { callerOf, findOwned } from "../../shared/ownership.ts";
 import { JobQueue, UnretryableJobError, type JobContext, type JobStatus } from "../../shared/jobs/index.ts";
 import type { AuthenticatedUser, CallerMeta } from "../../shared/contracts/auth.ts";
 import type { DocumentDeletedEvent, DocumentExtractedEvent, DocumentSummary, DocumentText, DocumentUploadedEvent } from "../../shared/contracts/documents.ts";
@@ -23,7 +24,6 @@ import { ExtractionLimitError, ExtractionPool } from "./extraction/extraction-po
 import { textByteLimit } from "./extraction/extract-plain.ts";
 import { BINARY_FORMATS } from "./detection/formats.ts";
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Staged uploads older than this were left by a process that died mid-upload (uploads time out after a minute). */
 const STALE_STAGING_MS = 60 * 60 * 1000;
 
@@ -41,7 +41,6 @@ interface DocumentsThis extends DbServiceThis<DocumentModels> {
 	blobs: BlobStore;
 	pool: ExtractionPool;
 	extractions: JobQueue<DocumentRecord>;
-	caller(ctx: DocumentContext): AuthenticatedUser;
 	ownDocument(ctx: DocumentContext, id: string): Promise<DocumentRecord>;
 	store(stream: Readable, user: AuthenticatedUser, filename: string, analyze: boolean): Promise<DocumentRecord>;
 	extract(document: DocumentRecord, context: JobContext): Promise<void>;
@@ -70,7 +69,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 				$fieldname: { type: "string", optional: true },
 			},
 			async handler(this: DocumentsThis, ctx: DocumentContext<UploadParams>): Promise<DocumentSummary> {
-				const user = this.caller(ctx);
+				const user = callerOf(ctx);
 				const stream = ctx.stream as Readable | undefined;
 				if (!stream) throw invalidInput("No file: send the document as multipart/form-data in the field `file`");
 				if (ctx.params.$fieldname !== undefined && ctx.params.$fieldname !== "file") {
@@ -93,7 +92,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 				offset: { type: "number", integer: true, min: 0, convert: true, default: 0 },
 			},
 			async handler(this: DocumentsThis, ctx: DocumentContext<{ limit: number; offset: number }>): Promise<{ items: DocumentSummary[]; total: number }> {
-				const user = this.caller(ctx);
+				const user = callerOf(ctx);
 				const { rows, count } = await this.models.Document.findAndCountAll({
 					where: { userId: user.id },
 					order: [
@@ -160,7 +159,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			rest: "DELETE /:id",
 			params: byId,
 			async handler(this: DocumentsThis, ctx: DocumentContext<{ id: string }>): Promise<null> {
-				const user = this.caller(ctx);
+				const user = callerOf(ctx);
 				const document = await this.ownDocument(ctx, ctx.params.id);
 				await this.sequelize.transaction(async transaction => {
 					await this.models.DocumentText.destroy({ where: { documentId: document.id }, transaction });
@@ -184,16 +183,9 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 	},
 
 	methods: {
-		caller(ctx: DocumentContext): AuthenticatedUser {
-			if (!ctx.meta.user) throw unauthorized();
-			return ctx.meta.user;
-		},
 
 		async ownDocument(this: DocumentsThis, ctx: DocumentContext, id: string): Promise<DocumentRecord> {
-			const user = this.caller(ctx);
-			const document = UUID_PATTERN.test(id) ? await this.models.Document.findOne({ where: { id: id.toLowerCase(), userId: user.id } }) : null;
-			if (!document) throw notFound("Document");
-			return document;
+			return findOwned(this.models.Document, callerOf(ctx).id, id, "Document");
 		},
 
 		/** Receives, checks and commits an upload; the extraction job is queued with the document. */

@@ -6,8 +6,9 @@ import { UniqueConstraintError } from "sequelize";
 import { createDbMixin, type DbServiceThis } from "../../shared/db/db.mixin.ts";
 import { createHealthMixin } from "../../shared/health.mixin.ts";
 import { platformConfig } from "../../shared/platform.ts";
-import { conflict, invalidInput, notFound, tooManyRequests, unauthorized } from "../../shared/errors.ts";
-import type { AuthenticatedUser, CallerMeta } from "../../shared/contracts/auth.ts";
+import { conflict, invalidInput, notFound, tooManyRequests } from "../../shared/errors.ts";
+import { callerOf, findOwned } from "../../shared/ownership.ts";
+import type { CallerMeta } from "../../shared/contracts/auth.ts";
 import type { DocumentText } from "../../shared/contracts/documents.ts";
 import { ACTIVE_JOB_STATUSES, JobQueue, jobConcurrency, jobEventStream, type JobStatus } from "../../shared/jobs/index.ts";
 import { migrations } from "./migrations/index.ts";
@@ -30,7 +31,6 @@ const STUDY_PEAK_MB = 16;
 const MAX_ACTIVE_STUDIES_PER_USER = 5;
 /** Short leases: a crashed optimizer node's study moves on within seconds. */
 const STUDY_LEASE_MS = 15_000;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Meta = CallerMeta;
 
@@ -46,7 +46,6 @@ interface OptimizerThis extends DbServiceThis<OptimizerModels> {
 	changes: EventEmitter;
 	openStreams: number;
 	maxOpenStreams: number;
-	caller(ctx: Context<unknown, Meta>): AuthenticatedUser;
 	ownStudy(ctx: Context<unknown, Meta>, id: string): Promise<StudyRow>;
 	trialsOf(study: StudyRow): Promise<TrialRow[]>;
 	view(study: StudyRow): Promise<StudyView>;
@@ -87,7 +86,7 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			rest: "POST /studies",
 			openapi: OPENAPI.createStudy,
 			async handler(this: OptimizerThis, ctx: Context<Record<string, unknown>, Meta>) {
-				const user = this.caller(ctx);
+				const user = callerOf(ctx);
 				const usesDocuments = Array.isArray(ctx.params.dataset) && ctx.params.dataset.some(e => (e as { documentId?: unknown })?.documentId !== undefined);
 				await awaitServices(this.broker, usesDocuments ? ["llm", "documents"] : ["llm"]);
 				const providers = await ctx.call<ProviderInfo[], Record<string, never>>("llm.providers", {});
@@ -123,7 +122,7 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			openapi: OPENAPI.listStudies,
 			params: listParams,
 			async handler(this: OptimizerThis, ctx: Context<{ limit?: number; offset?: number }, Meta>) {
-				const user = this.caller(ctx);
+				const user = callerOf(ctx);
 				const { rows, count } = await this.models.Study.findAndCountAll({
 					where: { userId: user.id },
 					attributes: ["id", "name", "status", "progress", "spentUsd", "stopReason", "createdAt", "finishedAt"],
@@ -238,7 +237,7 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			rest: { method: "GET", path: "/profiles", basePath: "/" },
 			openapi: OPENAPI.listProfiles,
 			async handler(this: OptimizerThis, ctx: Context<unknown, Meta>): Promise<{ items: ProfileView[] }> {
-				const user = this.caller(ctx);
+				const user = callerOf(ctx);
 				const profiles = await this.models.Profile.findAll({ where: { userId: user.id }, order: [["name", "ASC"]] });
 				return { items: profiles.map(profileView) };
 			},
@@ -249,7 +248,7 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			openapi: OPENAPI.deleteProfile,
 			params: { name: profileNameParam },
 			async handler(this: OptimizerThis, ctx: Context<{ name: string }, Meta>): Promise<null> {
-				const user = this.caller(ctx);
+				const user = callerOf(ctx);
 				const removed = await this.models.Profile.destroy({ where: { userId: user.id, name: ctx.params.name } });
 				if (removed === 0) throw notFound("Profile");
 				ctx.meta.$statusCode = 204;
@@ -262,7 +261,7 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			visibility: "public",
 			params: { name: { type: "string", min: 1, max: 100 } },
 			async handler(this: OptimizerThis, ctx: Context<{ name: string }, Meta>): Promise<ProfileView> {
-				const user = this.caller(ctx);
+				const user = callerOf(ctx);
 				const profile = await this.models.Profile.findOne({ where: { userId: user.id, name: ctx.params.name } });
 				if (!profile) throw notFound(`Profile "${ctx.params.name}"`);
 				return profileView(profile);
@@ -271,17 +270,10 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 	},
 
 	methods: {
-		caller(ctx: Context<unknown, Meta>): AuthenticatedUser {
-			if (!ctx.meta.user) throw unauthorized();
-			return ctx.meta.user;
-		},
 
 		/** The caller's study; anyone else's, like a malformed id, is simply not found. */
 		async ownStudy(this: OptimizerThis, ctx: Context<unknown, Meta>, id: string): Promise<StudyRow> {
-			const user = this.caller(ctx);
-			const study = UUID_PATTERN.test(id) ? await this.models.Study.findOne({ where: { id, userId: user.id } }) : null;
-			if (!study) throw notFound("Study");
-			return study;
+			return findOwned(this.models.Study, callerOf(ctx).id, id, "Study");
 		},
 
 		trialsOf(this: OptimizerThis, study: StudyRow): Promise<TrialRow[]> {
