@@ -1,12 +1,24 @@
+import type { Redis } from "ioredis";
 import { Cachers } from "moleculer";
+import { newGeneration, type GenerationalCacher } from "./generational-cache.ts";
+
+/** Longer than any entry lives (the cacher's TTL is an hour): a generation that expires only turns hits into misses. */
+const GENERATION_TTL_SECONDS = 2 * 24 * 3600;
+/** Renewals kept for after an outage; beyond this the whole cache is emptied once Redis is back. */
+const MAX_UNRENEWED = 10_000;
 
 /**
  * Moleculer's Redis cacher, made safe for Redis outages: the cache only speeds reads up, so when
  * Redis is unreachable a read becomes a miss and a write is skipped, instead of a 5xx or an
- * unhandled rejection (the stock middleware fires `set` without awaiting it).
+ * unhandled rejection (the stock middleware fires `set` without awaiting it). It keeps the
+ * generations of shared/generational-cache.ts in Redis, shared by every node.
  */
-export class ResilientRedisCacher extends Cachers.Redis {
+export class ResilientRedisCacher extends Cachers.Redis implements GenerationalCacher {
 	#warned = 0;
+	/** Scopes whose renewal failed while Redis was unreachable: renewed as soon as it is back, or its entries could be stale. */
+	readonly #unrenewed = new Set<string>();
+	/** More renewals were missed than kept: every entry goes once Redis is back. */
+	#cleanAll = false;
 
 	#degraded(operation: string, err: unknown): void {
 		// One line per ten seconds is enough to see an outage without flooding the log.
@@ -41,5 +53,58 @@ export class ResilientRedisCacher extends Cachers.Redis {
 
 	override clean(match?: string | string[]): Promise<void> {
 		return super.clean(match as never).catch((err: unknown) => this.#degraded("clean", err));
+	}
+
+	get #redis(): Redis {
+		return (this as unknown as { client: Redis }).client;
+	}
+
+	#generationKey(scope: string): string {
+		return `${this.prefix}generation:${scope}`;
+	}
+
+	async generation(scope: string): Promise<string | undefined> {
+		// A scope renewed during an outage must not serve its old entries; skip the cache until it is.
+		if ((this.#cleanAll || this.#unrenewed.size > 0) && !(await this.#renewPending())) return undefined;
+		const key = this.#generationKey(scope);
+		try {
+			// Create one only when there is none (NX), then read whichever exists: one round trip.
+			const replies = await this.#redis.multi().set(key, newGeneration(), "EX", GENERATION_TTL_SECONDS, "NX").get(key).exec();
+			const generation = replies?.[1]?.[1];
+			return typeof generation === "string" ? generation : undefined;
+		} catch (err) {
+			this.#degraded("generation", err);
+			return undefined;
+		}
+	}
+
+	async renewGenerations(scopes: string[]): Promise<void> {
+		for (const scope of scopes) this.#unrenewed.add(scope);
+		if (this.#unrenewed.size > MAX_UNRENEWED) {
+			this.#unrenewed.clear();
+			this.#cleanAll = true;
+		}
+		await this.#renewPending();
+	}
+
+	/** Renews every scope waiting for it; true when none is left waiting. */
+	async #renewPending(): Promise<boolean> {
+		const scopes = [...this.#unrenewed];
+		try {
+			if (this.#cleanAll) {
+				// super.clean, not this.clean: its failure must be seen here, not turned into a warning.
+				await super.clean();
+				this.#cleanAll = false;
+				return this.#unrenewed.size === 0;
+			}
+			const pipeline = this.#redis.multi();
+			for (const scope of scopes) pipeline.set(this.#generationKey(scope), newGeneration(), "EX", GENERATION_TTL_SECONDS);
+			await pipeline.exec();
+			for (const scope of scopes) this.#unrenewed.delete(scope);
+			return this.#unrenewed.size === 0;
+		} catch (err) {
+			this.#degraded("renewing generations", err);
+			return false;
+		}
 	}
 }

@@ -12,7 +12,7 @@ import type { DocumentDeletedEvent, DocumentExtractedEvent, DocumentSummary, Doc
 import { migrations } from "./migrations/index.ts";
 import { defineModels, type DocumentModels, type DocumentRecord } from "./models.ts";
 import { documentLimits, type DocumentLimits } from "./limits.ts";
-import { CACHE_KEYS, forgetDocument } from "./document-cache.ts";
+import { DocumentCache } from "./document-cache.ts";
 import { documentStatus, documentSummary, documentText } from "./document-view.ts";
 import { detectType } from "./detection/detect-type.ts";
 import { cleanFilename, attachmentDisposition } from "./upload/safe-filename.ts";
@@ -42,6 +42,7 @@ interface DocumentsThis extends DbServiceThis<DocumentModels> {
 	pool: ExtractionPool;
 	extractions: JobQueue<DocumentRecord>;
 	ownDocument(ctx: DocumentContext, id: string): Promise<DocumentRecord>;
+	readText(ctx: DocumentContext, id: string): Promise<DocumentText>;
 	store(stream: Readable, user: AuthenticatedUser, filename: string, analyze: boolean): Promise<DocumentRecord>;
 	extract(document: DocumentRecord, context: JobContext): Promise<void>;
 	extractionChanged(document: DocumentRecord, status: JobStatus): Promise<void>;
@@ -86,33 +87,35 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 		/** GET /api/v1/documents?limit=&offset= : the caller's documents, newest first. */
 		list: {
 			rest: "GET /",
-			cache: { keys: CACHE_KEYS.list },
 			params: {
 				limit: { type: "number", integer: true, min: 1, max: 100, convert: true, default: 20 },
 				offset: { type: "number", integer: true, min: 0, convert: true, default: 0 },
 			},
 			async handler(this: DocumentsThis, ctx: DocumentContext<{ limit: number; offset: number }>): Promise<{ items: DocumentSummary[]; total: number }> {
 				const user = callerOf(ctx);
-				const { rows, count } = await this.models.Document.findAndCountAll({
-					where: { userId: user.id },
-					order: [
-						["createdAt", "DESC"],
-						["id", "DESC"],
-					],
-					limit: ctx.params.limit,
-					offset: ctx.params.offset,
+				const { limit, offset } = ctx.params;
+				return DocumentCache.list(this.broker, user.id, { limit, offset }, async () => {
+					const { rows, count } = await this.models.Document.findAndCountAll({
+						where: { userId: user.id },
+						order: [
+							["createdAt", "DESC"],
+							["id", "DESC"],
+						],
+						limit,
+						offset,
+					});
+					return { items: rows.map(documentSummary), total: count };
 				});
-				return { items: rows.map(documentSummary), total: count };
 			},
 		},
 
 		/** GET /api/v1/documents/:id ; also called by other services with the caller's meta. */
 		get: {
 			rest: "GET /:id",
-			cache: { keys: CACHE_KEYS.get },
 			params: byId,
 			async handler(this: DocumentsThis, ctx: DocumentContext<{ id: string }>): Promise<DocumentSummary> {
-				return documentSummary(await this.ownDocument(ctx, ctx.params.id));
+				const id = ctx.params.id.toLowerCase();
+				return DocumentCache.get(this.broker, callerOf(ctx).id, id, async () => documentSummary(await this.ownDocument(ctx, id)));
 			},
 		},
 
@@ -122,16 +125,10 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 		 */
 		text: {
 			rest: "GET /:id/text",
-			cache: { keys: CACHE_KEYS.text },
 			params: byId,
 			async handler(this: DocumentsThis, ctx: DocumentContext<{ id: string }>): Promise<DocumentText> {
-				const document = await this.ownDocument(ctx, ctx.params.id);
-				const status = documentStatus(document);
-				if (status === "failed") throw conflict(`The document has no text: extraction failed (${document.lastError ?? "unknown reason"})`);
-				if (status !== "ready") throw conflict(`The document's text is not extracted yet (status: ${status}); try again shortly`);
-				const record = await this.models.DocumentText.findByPk(document.id);
-				if (!record) throw conflict("The document's text is not extracted yet; try again shortly");
-				return documentText(record);
+				const id = ctx.params.id.toLowerCase();
+				return DocumentCache.text(this.broker, callerOf(ctx).id, id, () => this.readText(ctx, id));
 			},
 		},
 
@@ -167,7 +164,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 					if (removed === 0) throw notFound("Document");
 					await releaseBlob(this.sequelize, this.blobs, document.sha256, transaction);
 				});
-				await forgetDocument(this.broker, user.id, document.id);
+				await DocumentCache.forget(this.broker, user.id, document.id);
 				this.broker.emit("documents.deleted", { documentId: document.id, userId: user.id } satisfies DocumentDeletedEvent);
 				ctx.meta.$statusCode = 204;
 				return null;
@@ -183,6 +180,17 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 	},
 
 	methods: {
+
+		/** The extracted text, or 409 naming why there is none (yet). */
+		async readText(this: DocumentsThis, ctx: DocumentContext, id: string): Promise<DocumentText> {
+			const document = await this.ownDocument(ctx, id);
+			const status = documentStatus(document);
+			if (status === "failed") throw conflict(`The document has no text: extraction failed (${document.lastError ?? "unknown reason"})`);
+			if (status !== "ready") throw conflict(`The document's text is not extracted yet (status: ${status}); try again shortly`);
+			const record = await this.models.DocumentText.findByPk(document.id);
+			if (!record) throw conflict("The document's text is not extracted yet; try again shortly");
+			return documentText(record);
+		},
 
 		async ownDocument(this: DocumentsThis, ctx: DocumentContext, id: string): Promise<DocumentRecord> {
 			return findOwned(this.models.Document, callerOf(ctx).id, id, "Document");
@@ -219,7 +227,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 					await this.blobs.discard(stagingKey).catch(err => this.logger.warn(`Discarding staged upload ${stagingKey} failed: ${err.message}`));
 				}
 			}
-			await forgetDocument(this.broker, user.id, document.id);
+			await DocumentCache.forget(this.broker, user.id, document.id);
 			this.broker.emit("documents.uploaded", { documentId: document.id, userId: user.id } satisfies DocumentUploadedEvent);
 			this.extractions.nudge();
 			return document;
@@ -251,7 +259,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 
 		/** Every stored status change of an extraction: stale cache entries go, and a finished text is announced. */
 		async extractionChanged(this: DocumentsThis, document: DocumentRecord, status: JobStatus): Promise<void> {
-			await forgetDocument(this.broker, document.userId, document.id);
+			await DocumentCache.forget(this.broker, document.userId, document.id);
 			if (status === "succeeded") {
 				this.broker.emit("documents.extracted", { documentId: document.id, userId: document.userId, analyze: document.analyze } satisfies DocumentExtractedEvent);
 			}

@@ -4,6 +4,7 @@ import { ServiceBroker, type Context, type ServiceSchema } from "moleculer";
 import { loadConfig } from "../../shared/config.ts";
 import { createBrokerOptions, redisConnection } from "../../shared/broker-options.ts";
 import { BoundedMemoryCacher } from "../../shared/bounded-memory-cacher.ts";
+import { cachedRead, invalidateScopes } from "../../shared/generational-cache.ts";
 import { requireServices, TEST_REDIS_URL } from "../helpers/backing-services.ts";
 
 /** A cached action that counts how often it really runs, keyed like the platform's reads (owner + id). */
@@ -112,6 +113,113 @@ describe("cachers", () => {
 				await broker.stop();
 			}
 		});
+	});
+});
+
+/** A value the test can change, read through the generational cache; counts the real loads. */
+function versionedRow(initial: string) {
+	const row = { value: initial, loads: 0 };
+	const read = (broker: ServiceBroker, gate?: Promise<void>) =>
+		cachedRead(broker, "row:alice:1", ["row:1"], async () => {
+			row.loads++;
+			const seen = row.value;
+			await gate;
+			return { value: seen };
+		});
+	return { row, read };
+}
+
+const generationalCachers: { name: string; requires: "redis"[]; options: () => ConstructorParameters<typeof ServiceBroker>[0] }[] = [
+	{ name: "in-memory", requires: [], options: () => ({ cacher: new BoundedMemoryCacher({ max: 100, maxBytes: 1_000_000, ttl: 60 }) }) },
+	{
+		name: "Redis",
+		requires: ["redis"],
+		options: () => createBrokerOptions(loadConfig({ REDIS_URL: TEST_REDIS_URL, NAMESPACE: `gen-${crypto.randomBytes(4).toString("hex")}`, LOG_LEVEL: "error" })),
+	},
+];
+
+describe("generational cache: a change never leaves a stale entry behind", () => {
+	for (const kind of generationalCachers) {
+		describe(`${kind.name} cacher`, () => {
+			let broker: ServiceBroker;
+			beforeEach(async function () {
+				await requireServices(this, ...kind.requires);
+				broker = await startBroker(kind.options(), { name: "idle" });
+				if (kind.name === "Redis") await redisReady(broker);
+			});
+			afterEach(async () => {
+				await broker?.cacher?.clean();
+				await broker?.stop();
+			});
+
+			it("serves repeated reads from the cache until the scope changes", async () => {
+				const { row, read } = versionedRow("v1");
+				expect(await read(broker)).to.deep.equal({ value: "v1" });
+				expect(await read(broker)).to.deep.equal({ value: "v1" });
+				expect(row.loads).to.equal(1);
+				row.value = "v2";
+				await invalidateScopes(broker, ["row:1"]);
+				expect(await read(broker)).to.deep.equal({ value: "v2" });
+				expect(row.loads).to.equal(2);
+			});
+
+			it("drops the answer of a read that loaded before a change and stored it after the invalidation", async () => {
+				const { row, read } = versionedRow("extracting");
+				let release = () => {};
+				const gate = new Promise<void>(resolve => (release = resolve));
+				const slowRead = read(broker, gate); // loads "extracting", then waits
+				await new Promise(r => setTimeout(r, 20));
+				row.value = "ready";
+				await invalidateScopes(broker, ["row:1"]);
+				release();
+				expect(await slowRead).to.deep.equal({ value: "extracting" }); // its own answer was true when read
+				expect(await read(broker)).to.deep.equal({ value: "ready" }); // but it was not kept for others
+			});
+		});
+	}
+
+	it("Redis: one node's change reaches every node's cached reads", async function () {
+		await requireServices(this, "redis");
+		const options = generationalCachers[1].options();
+		const first = await startBroker(options, { name: "idle" });
+		const second = await startBroker({ ...options, cacher: createBrokerOptions(loadConfig({ REDIS_URL: TEST_REDIS_URL, NAMESPACE: options!.namespace!, LOG_LEVEL: "error" })).cacher }, { name: "idle" });
+		try {
+			await Promise.all([redisReady(first), redisReady(second)]);
+			const { row, read } = versionedRow("v1");
+			await read(first);
+			await read(second);
+			expect(row.loads, "the second node read the first one's entry").to.equal(1);
+			row.value = "v2";
+			await invalidateScopes(second, ["row:1"]);
+			expect(await read(first)).to.deep.equal({ value: "v2" });
+		} finally {
+			await first.cacher?.clean();
+			await first.stop();
+			await second.stop();
+		}
+	});
+
+	it("Redis: a change made while Redis was unreachable still invalidates once it is back", async function () {
+		await requireServices(this, "redis");
+		const broker = await startBroker(generationalCachers[1].options(), { name: "idle" });
+		const client = (broker.cacher as unknown as { client: { disconnect(): void; connect(): Promise<void>; status: string } }).client;
+		try {
+			await redisReady(broker);
+			const { row, read } = versionedRow("v1");
+			await read(broker);
+			client.disconnect(); // this node loses Redis; the entry stays there
+			while (client.status !== "end") await new Promise(r => setTimeout(r, 10));
+			row.value = "v2";
+			await invalidateScopes(broker, ["row:1"]); // cannot reach Redis: kept for later
+			expect(await read(broker), "read while Redis is unreachable").to.deep.equal({ value: "v2" });
+			await client.connect();
+			await redisReady(broker);
+			expect(await read(broker), "read after Redis is back").to.deep.equal({ value: "v2" });
+			expect(row.loads).to.equal(3);
+		} finally {
+			await broker.cacher?.clean();
+			await broker.stop();
+		}
 	});
 });
 
