@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import type { Page } from "playwright-core";
-import { BACKENDS, startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices } from "../helpers/backing-services.ts";
+import { BACKENDS, usePlatform } from "../helpers/platform.ts";
 import { closeAll, fakeProviderEnv, startFakeProviders, type FakeProvider } from "../helpers/fake-providers/index.ts";
 import { answerAnalyses, multiPagePdf, reportPages } from "../helpers/analyses.ts";
 import { strongPassword, uniqueEmail } from "../helpers/users.ts";
@@ -44,9 +43,7 @@ function unexpectedProblems(browser: Browser, ...allowed: RegExp[]): string[] {
 for (const backend of BACKENDS) {
 	describe(`web console in Chromium (${backend.name})`, function () {
 		this.timeout(120_000);
-		let platform: TestPlatform;
 		let fakes: Record<string, FakeProvider>;
-		let cleanup: () => Promise<void> = async () => {};
 		let browser: Browser;
 		let served: Set<string>;
 		const email = uniqueEmail("console");
@@ -61,23 +58,27 @@ for (const backend of BACKENDS) {
 			ctx.skip();
 		};
 
-		before(async function () {
+		// Registered before usePlatform's hooks, so these run first: a skip here starts nothing, and the
+		// browser closes while the platform still runs.
+		before(function () {
 			requireChromium(this);
-			await requireServices(this, ...backend.requires);
+		});
+		after(async () => {
+			await browser?.close();
+		});
+
+		const platform = usePlatform(backend, async () => {
 			buildConsole();
 			fakes = await startFakeProviders();
-			const prepared = await backend.setup();
-			cleanup = prepared.cleanup;
-			platform = await startPlatform({ env: { ...prepared.env, ...fakeProviderEnv(fakes) } });
+			return { env: fakeProviderEnv(fakes) };
+		});
+
+		before(async () => {
 			served = await servedOperations(platform.baseUrl);
 			browser = await launchBrowser();
 		});
-
 		after(async () => {
-			await browser?.close();
-			await platform?.stop();
 			if (fakes) await closeAll(fakes);
-			await cleanup();
 		});
 
 		it("serves the console with a same-origin-only content security policy", async () => {

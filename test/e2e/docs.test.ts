@@ -1,22 +1,25 @@
 import { expect } from "chai";
-import { startPlatform, type TestPlatform } from "../helpers/platform.ts";
+import { usePlatform } from "../helpers/platform.ts";
 import { buildConsole, launchBrowser, requireChromium, type Browser } from "./browser.ts";
 
 describe("API docs at /docs in Chromium", function () {
 	this.timeout(60_000);
-	let platform: TestPlatform;
 	let browser: Browser;
 
-	before(async function () {
+	// Registered before usePlatform's hooks, so these run first: a skip here starts nothing, and the
+	// browser closes while the platform still runs.
+	before(function () {
 		requireChromium(this);
 		buildConsole();
-		platform = await startPlatform();
-		browser = await launchBrowser();
 	});
-
 	after(async () => {
 		await browser?.close();
-		await platform?.stop();
+	});
+
+	const platform = usePlatform();
+
+	before(async () => {
+		browser = await launchBrowser();
 	});
 
 	it("renders the generated description with Swagger UI, loading nothing from elsewhere", async () => {

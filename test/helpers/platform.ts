@@ -8,7 +8,7 @@ import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { loadConfig, SERVICE_NAMES, type ServiceName, type PlatformConfig } from "../../shared/config.ts";
 import { createBrokerOptions } from "../../shared/broker-options.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
-import { TEST_REDIS_URL } from "./backing-services.ts";
+import { requireServices, TEST_REDIS_URL } from "./backing-services.ts";
 
 export interface TestPlatform {
 	broker: ServiceBroker;
@@ -20,7 +20,7 @@ export interface TestPlatform {
 }
 
 export interface TestPlatformOptions {
-	/** Environment on top of the test defaults (PORT=0, a fresh DATA_DIR). */
+	/** Environment on top of the test defaults (PORT=0, a fresh DATA_DIR unless this sets DATA_DIR). */
 	env?: Record<string, string | undefined>;
 	services?: ServiceName[];
 	/** Extra service schemas started beside the platform's own (test doubles of other nodes, probes). */
@@ -38,11 +38,13 @@ async function loadServiceSchemas(name: ServiceName): Promise<ServiceSchema[]> {
 
 /**
  * Starts the platform in this process the way the runner does: same config loader, same broker
- * options, same service files. Port 0 and a temporary DATA_DIR keep suites apart.
+ * options, same service files. Port 0 and a temporary DATA_DIR keep suites apart; a DATA_DIR given
+ * in `env` is used as it is and left in place by `stop()` (so a restart finds its data).
  */
 export async function startPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
-	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-test-"));
-	const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL, ...options.env });
+	const givenDataDir = options.env?.DATA_DIR;
+	const dataDir = givenDataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "platform-test-"));
+	const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: process.env.LOG_LEVEL, ...options.env, DATA_DIR: dataDir });
 	const broker = new ServiceBroker(createBrokerOptions(config));
 	for (const name of options.services ?? SERVICE_NAMES) {
 		for (const schema of await loadServiceSchemas(name)) broker.createService(schema);
@@ -63,7 +65,7 @@ export async function startPlatform(options: TestPlatformOptions = {}): Promise<
 		dataDir,
 		async stop() {
 			await broker.stop();
-			fs.rmSync(dataDir, { recursive: true, force: true });
+			if (givenDataDir === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
 		},
 	};
 }
@@ -109,3 +111,96 @@ export const BACKENDS: Backend[] = [
 		},
 	},
 ];
+
+/** What a suite's platform starts with: startPlatform's options, or a function making them in `before`, once the backend is ready (to start fake providers first, say). */
+export type PlatformSetup = TestPlatformOptions | (() => TestPlatformOptions | Promise<TestPlatformOptions>);
+
+/** A suite's running platform, as usePlatform's `before` hook started it; read it inside hooks and tests only. */
+export interface SuitePlatform {
+	readonly broker: ServiceBroker;
+	readonly config: PlatformConfig;
+	/** http://127.0.0.1:<port> of the gateway, when the api service runs. */
+	readonly baseUrl: string;
+	/** The suite's DATA_DIR: the same across restarts, removed after the suite. */
+	readonly dataDir: string;
+	/** The backend's environment under the suite's: what another node of this suite starts with (with a DATA_DIR of its own, unless the suite set one). */
+	readonly env: Record<string, string | undefined>;
+	/** Stops the platform and starts it again with the same options and the same DATA_DIR. */
+	restart(): Promise<void>;
+}
+
+function isBackend(value: unknown): value is Backend {
+	return typeof value === "object" && value !== null && Array.isArray((value as Backend).requires) && typeof (value as Backend).setup === "function";
+}
+
+/**
+ * Registers the mocha hooks of a suite that runs against one platform: `before` skips (locally; fails
+ * in CI) when the backend's services are not reachable, prepares the backend, makes the options and
+ * starts the platform with the backend's environment under the suite's; `after` stops it and cleans
+ * the backend up. Call it inside `describe`; hooks registered after it run after it (mocha runs
+ * `before` and `after` hooks in the order they are registered). Without a backend the platform runs
+ * on SQLite and the in-memory cache, as startPlatform does.
+ */
+export function usePlatform(setup?: PlatformSetup): SuitePlatform;
+export function usePlatform(backend: Backend, setup?: PlatformSetup): SuitePlatform;
+export function usePlatform(first?: Backend | PlatformSetup, second?: PlatformSetup): SuitePlatform {
+	const backend = isBackend(first) ? first : undefined;
+	const setup = isBackend(first) ? second : first;
+	let current: TestPlatform | undefined;
+	let options: TestPlatformOptions = {};
+	let env: Record<string, string | undefined> = {};
+	let dataDir: string | undefined;
+	let cleanup: () => Promise<void> = async () => {};
+
+	const running = (): TestPlatform => {
+		if (!current) throw new Error("usePlatform: the suite's platform is not running (its before hook has not run, failed or was skipped)");
+		return current;
+	};
+
+	before(async function () {
+		if (backend) {
+			await requireServices(this, ...backend.requires);
+			const prepared = await backend.setup();
+			cleanup = prepared.cleanup;
+			env = { ...prepared.env };
+		}
+		const suite = typeof setup === "function" ? await setup() : (setup ?? {});
+		env = { ...env, ...suite.env };
+		dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "platform-test-"));
+		options = { ...suite, env: { DATA_DIR: dataDir, ...env } };
+		current = await startPlatform(options);
+	});
+
+	after(async () => {
+		try {
+			await current?.stop();
+		} finally {
+			current = undefined;
+			if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+			await cleanup();
+		}
+	});
+
+	return {
+		get broker() {
+			return running().broker;
+		},
+		get config() {
+			return running().config;
+		},
+		get baseUrl() {
+			return running().baseUrl;
+		},
+		get dataDir() {
+			return running().dataDir;
+		},
+		get env() {
+			return { ...env };
+		},
+		async restart() {
+			await running().stop();
+			current = undefined;
+			current = await startPlatform(options);
+		},
+	};
+}

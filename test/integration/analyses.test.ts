@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { BACKENDS, startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices } from "../helpers/backing-services.ts";
+import { BACKENDS, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser, type RegisteredUser } from "../helpers/users.ts";
 import { closeAll, fakeProviderEnv, startFakeProviders, type FakeProvider } from "../helpers/fake-providers/index.ts";
@@ -43,12 +42,14 @@ const THREE = ["openai", "anthropic", "gemini"] as const;
 for (const backend of BACKENDS) {
 	describe(`document analyses (${backend.name})`, function () {
 		this.timeout(60_000);
-		let platform: TestPlatform;
 		let fakes: Record<(typeof THREE)[number], FakeProvider>;
-		let cleanup: () => Promise<void> = async () => {};
 		let alice: RegisteredUser;
 		let bob: RegisteredUser;
 		let pdf: Buffer;
+		const platform = usePlatform(backend, async () => {
+			fakes = await startFakeProviders();
+			return { env: fakeProviderEnv(fakes) };
+		});
 
 		const scriptAll = () => {
 			for (const name of THREE) answerAnalyses(fakes[name], ANSWERS[name]);
@@ -56,12 +57,7 @@ for (const backend of BACKENDS) {
 		const post = (documentId: string, body: unknown, token = alice.accessToken) => http(platform.baseUrl, "POST", `/api/v1/documents/${documentId}/analyses`, { token, body });
 		const requestsTo = (name: (typeof THREE)[number]) => fakes[name].requests.length;
 
-		before(async function () {
-			await requireServices(this, ...backend.requires);
-			const prepared = await backend.setup();
-			cleanup = prepared.cleanup;
-			fakes = await startFakeProviders();
-			platform = await startPlatform({ env: { ...prepared.env, ...fakeProviderEnv(fakes) } });
+		before(async () => {
 			[alice, bob] = await Promise.all([registerUser(platform.baseUrl), registerUser(platform.baseUrl)]);
 			pdf = await pdfDocument(reportPages(6));
 		});
@@ -72,9 +68,7 @@ for (const backend of BACKENDS) {
 		});
 
 		after(async () => {
-			await platform?.stop();
 			if (fakes) await closeAll(fakes);
-			await cleanup();
 		});
 
 		it("analyses a multi-page document with three providers in parallel: three stored results and a consensus", async () => {
@@ -335,6 +329,92 @@ for (const backend of BACKENDS) {
 				}
 				expect(status, id).to.equal(404);
 			}
+		});
+
+		describe("POST /api/v1/analyses/:id/cancel refuses what it must not cancel", () => {
+			const cancel = (id: string, token?: string) => http(platform.baseUrl, "POST", `/api/v1/analyses/${id}/cancel`, { token });
+			const read = async (id: string) => {
+				const res = await http(platform.baseUrl, "GET", `/api/v1/analyses/${id}`, { token: alice.accessToken });
+				expect(res.status, res.text).to.equal(200);
+				return res.body;
+			};
+			/** Alice's analysis with one slow provider, once its first call has reached the provider. */
+			async function runningAnalysis(temperature: number): Promise<string> {
+				const doc = await uploadAndExtract(platform.baseUrl, alice.accessToken, { name: `slow-${temperature}.txt`, type: "text/plain", bytes: reportPages(1, 300)[0] });
+				answerAnalyses(fakes.openai, ANSWERS.openai, { delayMs: 5_000 });
+				const created = await post(doc.id, { providers: ["openai"], params: { temperature } });
+				expect(created.status, created.text).to.equal(202);
+				for (let i = 0; i < 100 && requestsTo("openai") === 0; i++) await new Promise(r => setTimeout(r, 20));
+				expect((await read(created.body.id)).status).to.be.oneOf(["queued", "running"]);
+				return created.body.id;
+			}
+
+			it("answers 404 to another user and 401 without a token, and the analysis runs on for its owner", async () => {
+				const id = await runningAnalysis(0.71);
+				for (const [who, token, status, type] of [
+					["bob", bob.accessToken, 404, "NOT_FOUND"],
+					["nobody", undefined, 401, "UNAUTHORIZED"],
+					["a forged token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", 401, "UNAUTHORIZED"],
+				] as const) {
+					const res = await cancel(id, token);
+					expect(res.status, who).to.equal(status);
+					expect(res.body.error, who).to.include({ type, code: status });
+					expect(res.text, who).not.to.include(alice.user.id);
+				}
+				const after = await read(id);
+				expect(after.status).to.be.oneOf(["queued", "running"]);
+				expect(after.completedAt).to.equal(null);
+				// Its owner still can.
+				const own = await cancel(id, alice.accessToken);
+				expect(own.status, own.text).to.equal(200);
+				expect(own.body.status).to.equal("cancelled");
+			});
+
+			it("answers 404 to a malformed id and an unknown id, 422 to an over-long one, and changes nothing", async () => {
+				const doc = await uploadAndExtract(platform.baseUrl, alice.accessToken, { name: "untouched.txt", type: "text/plain", bytes: reportPages(1, 120)[0] });
+				const created = await post(doc.id, { providers: ["local"], params: { sentences: 2 } });
+				const done = await finishedAnalysis(platform.baseUrl, alice.accessToken, created.body.id);
+				expect(done.status).to.equal("succeeded");
+				for (const [id, status, type] of [
+					["not-a-uuid", 404, "NOT_FOUND"],
+					[encodeURIComponent("' OR 1=1 --"), 404, "NOT_FOUND"],
+					[created.body.id.toUpperCase().replace(/-/g, ""), 404, "NOT_FOUND"],
+					[crypto.randomUUID(), 404, "NOT_FOUND"],
+					["a".repeat(65), 422, "VALIDATION_ERROR"],
+				] as const) {
+					const res = await cancel(id, alice.accessToken);
+					expect(res.status, `${id}: ${res.text}`).to.equal(status);
+					expect(res.body.error, id).to.include({ type, code: status });
+				}
+				expect(await read(created.body.id)).to.deep.equal(done);
+				const listed = await http(platform.baseUrl, "GET", `/api/v1/documents/${doc.id}/analyses`, { token: alice.accessToken });
+				expect(listed.body.items.map((a: any) => [a.id, a.status])).to.deep.equal([[created.body.id, "succeeded"]]);
+			});
+
+			it("answers 409 CONFLICT to a finished analysis (docs/analyses.md), which keeps its results", async () => {
+				const doc = await uploadAndExtract(platform.baseUrl, alice.accessToken, { name: "finished.txt", type: "text/plain", bytes: reportPages(1, 120)[0] });
+				const created = await post(doc.id, { providers: ["local"], params: { sentences: 3 } });
+				const done = await finishedAnalysis(platform.baseUrl, alice.accessToken, created.body.id);
+				expect(done.status).to.equal("succeeded");
+				const res = await cancel(created.body.id, alice.accessToken);
+				expect(res.status, res.text).to.equal(409);
+				expect(res.body.error).to.deep.equal({ type: "CONFLICT", message: "The analysis has already finished", code: 409 });
+				expect(await read(created.body.id)).to.deep.equal(done);
+				// Another user still learns nothing: not even that it has ended.
+				const bobs = await cancel(created.body.id, bob.accessToken);
+				expect(bobs.status).to.equal(404);
+				expect(bobs.body.error.type).to.equal("NOT_FOUND");
+			});
+
+			it("answers 409 CONFLICT to a second cancel, saying it was cancelled", async () => {
+				const id = await runningAnalysis(0.72);
+				expect((await cancel(id, alice.accessToken)).status).to.equal(200);
+				const cancelled = await read(id);
+				const again = await cancel(id, alice.accessToken);
+				expect(again.status, again.text).to.equal(409);
+				expect(again.body.error).to.deep.equal({ type: "CONFLICT", message: "The analysis has already been cancelled", code: 409 });
+				expect(await read(id)).to.deep.equal(cancelled);
+			});
 		});
 
 		describe("refuses bad requests clearly", () => {

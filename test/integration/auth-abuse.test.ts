@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { BACKENDS, startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices } from "../helpers/backing-services.ts";
+import { BACKENDS, startPlatform, usePlatform } from "../helpers/platform.ts";
 import { http, type HttpResult } from "../helpers/http.ts";
 import { registerUser, strongPassword, uniqueEmail } from "../helpers/users.ts";
 
@@ -52,37 +51,20 @@ function freshIp(): string {
 
 for (const backend of BACKENDS) {
 	describe(`auth: bad input and brute force (${backend.name})`, function () {
-		let platform: TestPlatform;
-		let env: Record<string, string> = {};
-		let cleanup: () => Promise<void> = async () => {};
-		let base: string;
-
-		before(async function () {
-			await requireServices(this, ...backend.requires);
-			const prepared = await backend.setup();
-			env = { ...prepared.env, TRUST_PROXY: "true" };
-			cleanup = prepared.cleanup;
-			platform = await startPlatform({ env });
-			base = platform.baseUrl;
-		});
-
-		after(async () => {
-			await platform?.stop();
-			await cleanup();
-		});
+		const platform = usePlatform(backend, { env: { TRUST_PROXY: "true" } });
 
 		describe("bad input gets a clear 4xx and changes nothing", () => {
 			const email = uniqueEmail("bad-input");
 
 			after(async () => {
 				// Every attempt above was refused before writing: the address is still free.
-				const res = await http(base, "POST", "/api/v1/auth/register", { body: { email, password: strongPassword() } });
+				const res = await http(platform.baseUrl, "POST", "/api/v1/auth/register", { body: { email, password: strongPassword() } });
 				expect(res.status).to.equal(201);
 			});
 
 			it("malformed JSON, a JSON string or number: 400 with the error shape", async () => {
 				for (const raw of ['{"email":', "{email: 'a'}", '"just a string"', "42", "\u0000"]) {
-					const res = await http(base, "POST", "/api/v1/auth/register", { raw, headers: { "content-type": "application/json" } });
+					const res = await http(platform.baseUrl, "POST", "/api/v1/auth/register", { raw, headers: { "content-type": "application/json" } });
 					expect(res.status, raw).to.equal(400);
 					expect(res.body.error).to.have.all.keys("type", "message", "code");
 					expect(res.body.error.code).to.equal(400);
@@ -100,7 +82,7 @@ for (const backend of BACKENDS) {
 					{ raw: JSON.stringify({ email, password: strongPassword() }), headers: { "content-type": "text/plain" } },
 				];
 				for (const attempt of attempts) {
-					const res = await http(base, "POST", "/api/v1/auth/register", attempt);
+					const res = await http(platform.baseUrl, "POST", "/api/v1/auth/register", attempt);
 					expect(res.status, JSON.stringify(attempt)).to.equal(422);
 					expect(res.body.error.type).to.equal("VALIDATION_ERROR");
 					expect(res.body.error.details.map((d: { field: string }) => d.field)).to.include.oneOf(["email", "password"]);
@@ -116,11 +98,11 @@ for (const backend of BACKENDS) {
 					{ email, password: strongPassword(), name: 5 },
 					{ email: null, password: null },
 				]) {
-					const res = await http(base, "POST", "/api/v1/auth/register", { body });
+					const res = await http(platform.baseUrl, "POST", "/api/v1/auth/register", { body });
 					expect(res.status, JSON.stringify(body)).to.equal(422);
 					expect(res.body.error.type).to.equal("VALIDATION_ERROR");
 				}
-				const login = await http(base, "POST", "/api/v1/auth/login", { body: { email, password: { $ne: null } } });
+				const login = await http(platform.baseUrl, "POST", "/api/v1/auth/login", { body: { email, password: { $ne: null } } });
 				expect(login.status).to.equal(422);
 			});
 
@@ -144,7 +126,7 @@ for (const backend of BACKENDS) {
 					"",
 				];
 				for (const candidate of bad) {
-					const res = await http(base, "POST", "/api/v1/auth/register", { body: { email: candidate, password: strongPassword() } });
+					const res = await http(platform.baseUrl, "POST", "/api/v1/auth/register", { body: { email: candidate, password: strongPassword() } });
 					expect(res.status, JSON.stringify(candidate)).to.equal(422);
 					expect(res.body.error.type).to.equal("VALIDATION_ERROR");
 				}
@@ -152,89 +134,89 @@ for (const backend of BACKENDS) {
 
 			it("a name with control characters or over 100 characters: 422", async () => {
 				for (const name of ["Eve\u0000", "Eve\u001b[31m", "x".repeat(101)]) {
-					const res = await http(base, "POST", "/api/v1/auth/register", { body: { email, password: strongPassword(), name } });
+					const res = await http(platform.baseUrl, "POST", "/api/v1/auth/register", { body: { email, password: strongPassword(), name } });
 					expect(res.status, JSON.stringify(name)).to.equal(422);
 				}
 			});
 
 			it("oversized bodies: 413 before anything is read into an account", async () => {
 				const password = "p".repeat(2 * 1024 * 1024);
-				const res = await http(base, "POST", "/api/v1/auth/register", { body: { email, password } });
+				const res = await http(platform.baseUrl, "POST", "/api/v1/auth/register", { body: { email, password } });
 				expect(res.status).to.equal(413);
 				expect(res.body.error.code).to.equal(413);
-				const login = await http(base, "POST", "/api/v1/auth/login", { body: { email, password: "x".repeat(1025) } });
+				const login = await http(platform.baseUrl, "POST", "/api/v1/auth/login", { body: { email, password: "x".repeat(1025) } });
 				expect(login.status).to.equal(422);
 			});
 		});
 
 		describe("per-account lockout", () => {
 			it("locks an account after 5 failures (from any addresses), even for the right password, then lets it in", async () => {
-				const account = await registerUser(base);
+				const account = await registerUser(platform.baseUrl);
 				for (let i = 0; i < 5; i++) {
-					expect((await login(base, account.email, "wrong-password-" + i, freshIp())).status).to.equal(401);
+					expect((await login(platform.baseUrl, account.email, "wrong-password-" + i, freshIp())).status).to.equal(401);
 				}
-				const retryAfter = expectThrottled(await login(base, account.email, account.password, freshIp()));
+				const retryAfter = expectThrottled(await login(platform.baseUrl, account.email, account.password, freshIp()));
 				expect(retryAfter).to.equal(1);
 				await sleep(1100);
-				expect((await login(base, account.email, account.password, freshIp())).status).to.equal(200);
+				expect((await login(platform.baseUrl, account.email, account.password, freshIp())).status).to.equal(200);
 				// Success cleared the failures: one more mistake is an ordinary 401.
-				expect((await login(base, account.email, "wrong-again", freshIp())).status).to.equal(401);
+				expect((await login(platform.baseUrl, account.email, "wrong-again", freshIp())).status).to.equal(401);
 			});
 
 			it("throttles an unknown email exactly like a real one, and doubles the lock with each further failure", async () => {
-				const real = await registerUser(base);
+				const real = await registerUser(platform.baseUrl);
 				const ghost = uniqueEmail("ghost");
 				for (let i = 0; i < 5; i++) {
-					expect((await login(base, real.email, "nope-" + i, freshIp())).status).to.equal(401);
-					expect((await login(base, ghost, "nope-" + i, freshIp())).status).to.equal(401);
+					expect((await login(platform.baseUrl, real.email, "nope-" + i, freshIp())).status).to.equal(401);
+					expect((await login(platform.baseUrl, ghost, "nope-" + i, freshIp())).status).to.equal(401);
 				}
-				const forReal = await login(base, real.email, "nope", freshIp());
-				const forGhost = await login(base, ghost, "nope", freshIp());
+				const forReal = await login(platform.baseUrl, real.email, "nope", freshIp());
+				const forGhost = await login(platform.baseUrl, ghost, "nope", freshIp());
 				expectThrottled(forReal);
 				expectThrottled(forGhost);
 				expect(forGhost.text).to.equal(forReal.text);
 
 				await sleep(1100);
-				expect((await login(base, ghost, "nope-6", freshIp())).status).to.equal(401);
-				expect(expectThrottled(await login(base, ghost, "nope-7", freshIp()))).to.equal(2);
+				expect((await login(platform.baseUrl, ghost, "nope-6", freshIp())).status).to.equal(401);
+				expect(expectThrottled(await login(platform.baseUrl, ghost, "nope-7", freshIp()))).to.equal(2);
 			});
 		});
 
 		describe("per-address limit", () => {
 			it("refuses an address after 30 failed sign-ins across accounts (429 + Retry-After); other addresses are unaffected", async () => {
 				const attacker = freshIp();
-				const victim = await registerUser(base);
-				const statuses = await burst(30, 3, i => login(base, uniqueEmail(`spray${i}`), "Spray-password-1", attacker));
+				const victim = await registerUser(platform.baseUrl);
+				const statuses = await burst(30, 3, i => login(platform.baseUrl, uniqueEmail(`spray${i}`), "Spray-password-1", attacker));
 				expect(statuses.every(s => s === 401), statuses.join(",")).to.equal(true);
-				const blocked = await login(base, victim.email, victim.password, attacker);
+				const blocked = await login(platform.baseUrl, victim.email, victim.password, attacker);
 				expect(expectThrottled(blocked)).to.be.greaterThan(60);
-				expect((await login(base, victim.email, victim.password, freshIp())).status).to.equal(200);
+				expect((await login(platform.baseUrl, victim.email, victim.password, freshIp())).status).to.equal(200);
 			});
 		});
 
 		describe("gateway rate limit", () => {
 			it("counts every request per address and answers 429 with Retry-After past 1200 a minute", async () => {
 				const ip = freshIp();
-				const first = await http(base, "GET", "/api/v1/auth/me", { headers: from(ip) });
+				const first = await http(platform.baseUrl, "GET", "/api/v1/auth/me", { headers: from(ip) });
 				expect(first.headers.get("x-rate-limit-limit")).to.equal("1200");
 				expect(first.headers.get("x-rate-limit-remaining")).to.equal("1199");
-				const statuses = await burst(1199, 25, () => http(base, "GET", "/api/v1/auth/me", { headers: from(ip) }));
+				const statuses = await burst(1199, 25, () => http(platform.baseUrl, "GET", "/api/v1/auth/me", { headers: from(ip) }));
 				expect(statuses.filter(s => s === 429)).to.have.length(0);
-				const limited = await http(base, "GET", "/api/v1/auth/me", { headers: from(ip) });
+				const limited = await http(platform.baseUrl, "GET", "/api/v1/auth/me", { headers: from(ip) });
 				expect(limited.status).to.equal(429);
 				expect(limited.body.error.code).to.equal(429);
 				expect(Number(limited.headers.get("retry-after"))).to.be.within(1, 60);
-				expect((await http(base, "GET", "/api/v1/auth/me", { headers: from(freshIp()) })).status).to.equal(401);
+				expect((await http(platform.baseUrl, "GET", "/api/v1/auth/me", { headers: from(freshIp()) })).status).to.equal(401);
 			});
 
 			if (backend.requires.includes("redis")) {
 				it("holds across gateway nodes through Redis", async () => {
-					const second = await startPlatform({ env });
+					const second = await startPlatform({ env: platform.env });
 					try {
 						const ip = freshIp();
-						const statuses = await burst(1200, 25, i => http(i % 2 ? second.baseUrl : base, "GET", "/api/v1/auth/me", { headers: from(ip) }));
+						const statuses = await burst(1200, 25, i => http(i % 2 ? second.baseUrl : platform.baseUrl, "GET", "/api/v1/auth/me", { headers: from(ip) }));
 						expect(statuses.filter(s => s === 429)).to.have.length(0);
-						for (const node of [base, second.baseUrl]) {
+						for (const node of [platform.baseUrl, second.baseUrl]) {
 							expect((await http(node, "GET", "/api/v1/auth/me", { headers: from(ip) })).status).to.equal(429);
 						}
 					} finally {
@@ -247,16 +229,8 @@ for (const backend of BACKENDS) {
 }
 
 describe("auth: Redis unreachable", () => {
-	let platform: TestPlatform;
-
-	before(async () => {
-		// Port 1 refuses connections: every Redis command fails at once.
-		platform = await startPlatform({ env: { REDIS_URL: "redis://127.0.0.1:1", TRUST_PROXY: "true" } });
-	});
-
-	after(async () => {
-		await platform?.stop();
-	});
+	// Port 1 refuses connections: every Redis command fails at once.
+	const platform = usePlatform({ env: { REDIS_URL: "redis://127.0.0.1:1", TRUST_PROXY: "true" } });
 
 	it("keeps sign-in, sign-out and rate limits working on this node's memory, without a 5xx", async () => {
 		const base = platform.baseUrl;
@@ -272,11 +246,7 @@ describe("auth: Redis unreachable", () => {
 });
 
 describe("client address without a trusted proxy", () => {
-	let platform: TestPlatform;
-	before(async () => {
-		platform = await startPlatform();
-	});
-	after(() => platform?.stop());
+	const platform = usePlatform();
 
 	it("ignores X-Forwarded-For, so a client cannot dodge per-address limits by inventing addresses", async () => {
 		const email = uniqueEmail();

@@ -3,8 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { SignJWT, generateKeyPair, type JWTPayload } from "jose";
-import { BACKENDS, startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices } from "../helpers/backing-services.ts";
+import { BACKENDS, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser, type RegisteredUser } from "../helpers/users.ts";
 
@@ -16,9 +15,7 @@ function base64url(value: unknown): string {
 
 for (const backend of BACKENDS) {
 	describe(`auth: tokens that must not pass (${backend.name})`, function () {
-		let platform: TestPlatform;
-		let cleanup: () => Promise<void> = async () => {};
-		let base: string;
+		const platform = usePlatform(backend);
 		let account: RegisteredUser;
 		let secret: Uint8Array;
 		let realClaims: JWTPayload;
@@ -34,23 +31,13 @@ for (const backend of BACKENDS) {
 		}
 
 		async function me(token: string) {
-			return http(base, "GET", "/api/v1/auth/me", { token });
+			return http(platform.baseUrl, "GET", "/api/v1/auth/me", { token });
 		}
 
-		before(async function () {
-			await requireServices(this, ...backend.requires);
-			const prepared = await backend.setup();
-			cleanup = prepared.cleanup;
-			platform = await startPlatform({ env: prepared.env });
-			base = platform.baseUrl;
-			account = await registerUser(base);
+		before(async () => {
+			account = await registerUser(platform.baseUrl);
 			secret = new TextEncoder().encode(fs.readFileSync(path.join(platform.config.dataDir, "jwt-secret"), "utf8").trim());
 			realClaims = JSON.parse(Buffer.from(account.accessToken.split(".")[1], "base64url").toString());
-		});
-
-		after(async () => {
-			await platform?.stop();
-			await cleanup();
 		});
 
 		it("accepts a token forged exactly like the platform's (so the refusals below are meaningful)", async () => {
@@ -118,22 +105,22 @@ for (const backend of BACKENDS) {
 
 		it("refuses a refresh token used as an access token, and an access token used as a refresh token", async () => {
 			expect((await me(account.refreshToken)).body).to.deep.equal(INVALID_CREDENTIAL);
-			const refresh = await http(base, "POST", "/api/v1/auth/refresh", { body: { refreshToken: account.accessToken } });
+			const refresh = await http(platform.baseUrl, "POST", "/api/v1/auth/refresh", { body: { refreshToken: account.accessToken } });
 			expect(refresh.body).to.deep.equal(INVALID_CREDENTIAL);
 			// Neither misuse spent anything: both still work for what they are.
 			expect((await me(account.accessToken)).status).to.equal(200);
-			expect((await http(base, "POST", "/api/v1/auth/refresh", { body: { refreshToken: account.refreshToken } })).status).to.equal(200);
+			expect((await http(platform.baseUrl, "POST", "/api/v1/auth/refresh", { body: { refreshToken: account.refreshToken } })).status).to.equal(200);
 		});
 
 		it("refuses an API key used as a refresh token", async () => {
-			const { body: key } = await http(base, "POST", "/api/v1/auth/api-keys", { token: account.accessToken, body: { name: "misuse" } });
-			const res = await http(base, "POST", "/api/v1/auth/refresh", { body: { refreshToken: key.key } });
+			const { body: key } = await http(platform.baseUrl, "POST", "/api/v1/auth/api-keys", { token: account.accessToken, body: { name: "misuse" } });
+			const res = await http(platform.baseUrl, "POST", "/api/v1/auth/refresh", { body: { refreshToken: key.key } });
 			expect(res.body).to.deep.equal(INVALID_CREDENTIAL);
 		});
 
 		it("does not expose the bus-only actions over HTTP", async () => {
 			for (const [method, route] of [["POST", "/api/v1/auth/authenticate"], ["POST", "/api/v1/auth/setRole"], ["GET", "/api/v1/auth/authenticate"]]) {
-				const res = await http(base, method, route, { token: account.accessToken, body: method === "POST" ? { credential: account.accessToken, email: account.email, role: "admin" } : undefined });
+				const res = await http(platform.baseUrl, method, route, { token: account.accessToken, body: method === "POST" ? { credential: account.accessToken, email: account.email, role: "admin" } : undefined });
 				expect(res.status, route).to.equal(404);
 			}
 			expect((await me(account.accessToken)).body.role).to.equal("user");

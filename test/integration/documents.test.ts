@@ -4,8 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Context, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
-import { BACKENDS, startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices } from "../helpers/backing-services.ts";
+import { BACKENDS, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser, type RegisteredUser } from "../helpers/users.ts";
 import {
@@ -54,11 +53,10 @@ async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boo
 for (const backend of BACKENDS) {
 	describe(`documents (${backend.name})`, function () {
 		this.timeout(90_000);
-		let platform: TestPlatform;
-		let cleanup: () => Promise<void> = async () => {};
+		const events: ReceivedEvent[] = [];
+		const platform = usePlatform(backend, { extraServices: [eventRecorder(events)] });
 		let alice: RegisteredUser;
 		let bob: RegisteredUser;
-		const events: ReceivedEvent[] = [];
 
 		const get = (url: string, token = alice.accessToken) => http(platform.baseUrl, "GET", url, { token });
 		const documentsService = () => platform.broker.getLocalService("documents") as unknown as { sequelize: Sequelize; extractions: { stop(): Promise<void>; start(): void } };
@@ -93,18 +91,9 @@ for (const backend of BACKENDS) {
 			expect(after, "storage").to.deep.equal({ ...before.storage, staged: 0 });
 		}
 
-		before(async function () {
-			await requireServices(this, ...backend.requires);
-			const prepared = await backend.setup();
-			cleanup = prepared.cleanup;
-			platform = await startPlatform({ env: prepared.env, extraServices: [eventRecorder(events)] });
+		before(async () => {
 			alice = await registerUser(platform.baseUrl);
 			bob = await registerUser(platform.baseUrl);
-		});
-
-		after(async () => {
-			await platform?.stop();
-			await cleanup();
 		});
 
 		describe("formats", () => {

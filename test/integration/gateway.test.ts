@@ -1,24 +1,10 @@
 import { expect } from "chai";
-import { BACKENDS, startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices } from "../helpers/backing-services.ts";
+import { BACKENDS, startPlatform, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 
 for (const backend of BACKENDS) {
 	describe(`gateway basics (${backend.name})`, function () {
-		let platform: TestPlatform;
-		let cleanup: () => Promise<void> = async () => {};
-
-		before(async function () {
-			await requireServices(this, ...backend.requires);
-			const prepared = await backend.setup();
-			cleanup = prepared.cleanup;
-			platform = await startPlatform({ env: prepared.env });
-		});
-
-		after(async () => {
-			await platform?.stop();
-			await cleanup();
-		});
+		const platform = usePlatform(backend);
 
 		it("answers /health/live and /health/ready with every service checked", async () => {
 			const live = await http(platform.baseUrl, "GET", "/health/live");

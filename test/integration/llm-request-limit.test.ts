@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { startPlatform, type TestPlatform } from "../helpers/platform.ts";
+import { usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser, type RegisteredUser } from "../helpers/users.ts";
 
@@ -7,14 +7,12 @@ const TEXT = "The council approved the new library budget on Monday. Constructio
 const request = { providers: ["local"], task: { types: ["summary"], input: TEXT } };
 
 describe("llm per-user request limit", () => {
-	let platform: TestPlatform;
+	const platform = usePlatform({ env: { LLM_USER_REQUESTS_PER_MINUTE: "3" } });
 	let alice: RegisteredUser;
 
 	before(async () => {
-		platform = await startPlatform({ env: { LLM_USER_REQUESTS_PER_MINUTE: "3" } });
 		alice = await registerUser(platform.baseUrl);
 	});
-	after(() => platform?.stop());
 
 	it("counts what a user sends and answers 429 with Retry-After past the limit", async () => {
 		for (let i = 0; i < 3; i++) {

@@ -1,10 +1,6 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect } from "chai";
 import { RESULT_CACHE_PREFIX } from "../../services/llm/result-cache.ts";
-import { BACKENDS, startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices } from "../helpers/backing-services.ts";
+import { BACKENDS, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser } from "../helpers/users.ts";
 import { closeAll, fakeProviderEnv, startFakeAnthropic, startFakeGemini, startFakeOpenAI, type FakeProvider } from "../helpers/fake-providers/index.ts";
@@ -23,36 +19,20 @@ const LLM_SETTINGS = {
 
 for (const backend of BACKENDS) {
 	describe(`llm orchestrator (${backend.name})`, function () {
-		let platform: TestPlatform;
-		let env: Record<string, string>;
-		let cleanup: () => Promise<void> = async () => {};
 		const fakes: Record<string, FakeProvider> = {};
 		let openai: FakeProvider, anthropic: FakeProvider, gemini: FakeProvider, compatible: FakeProvider;
 		let token: string;
-
-		const complete = (body: unknown, as = token) => http(platform.baseUrl, "POST", "/api/v1/llm/complete", { token: as, body });
-		const start = () => startPlatform({ env });
-
-		before(async function () {
-			await requireServices(this, ...backend.requires);
-			const prepared = await backend.setup();
-			cleanup = prepared.cleanup;
+		// The suite's DATA_DIR survives platform.restart() (the stored-answer test restarts it).
+		const platform = usePlatform(backend, async () => {
 			[openai, anthropic, gemini, compatible] = await Promise.all([startFakeOpenAI(), startFakeAnthropic(), startFakeGemini(), startFakeOpenAI({ name: "compatible", models: ["llama3.2:1b"] })]);
 			Object.assign(fakes, { openai, anthropic, gemini, compatible });
-			// A DATA_DIR of our own survives a restart of the platform (the stored-answer test restarts it).
-			const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "llm-test-"));
-			cleanup = async () => {
-				await prepared.cleanup();
-				fs.rmSync(dataDir, { recursive: true, force: true });
-			};
-			env = { ...prepared.env, ...fakeProviderEnv({ openai, anthropic, gemini, compatible, compatibleModels: ["llama3.2:1b"] }), ...LLM_SETTINGS, DATA_DIR: dataDir };
-			platform = await start();
+			return { env: { ...fakeProviderEnv({ openai, anthropic, gemini, compatible, compatibleModels: ["llama3.2:1b"] }), ...LLM_SETTINGS } };
 		});
 
+		const complete = (body: unknown, as = token) => http(platform.baseUrl, "POST", "/api/v1/llm/complete", { token: as, body });
+
 		after(async () => {
-			await platform?.stop();
 			await closeAll(fakes);
-			await cleanup();
 		});
 
 		beforeEach(async () => {
@@ -266,8 +246,7 @@ for (const backend of BACKENDS) {
 			const first = await complete(body, registered.accessToken);
 			expect(first.body).to.deep.include({ cached: false, finishReason: "length" });
 			expect(first.body.results[0].finishReason).to.equal("length");
-			await platform.stop(); // writes every call record
-			platform = await start();
+			await platform.restart(); // stopping writes every call record
 			await platform.broker.cacher?.clean(`${RESULT_CACHE_PREFIX}.**`);
 			const again = await complete(body, registered.accessToken);
 			expect(again.body).to.deep.include({ cached: true, costUsd: 0, output: "stored answer", finishReason: "length" });
@@ -374,20 +353,60 @@ for (const backend of BACKENDS) {
 			}
 			expect(openai.requests).to.have.length(0);
 		});
+
+		describe("GET /api/v1/llm/usage", () => {
+			const usage = (as?: string, query = "") => http(platform.baseUrl, "GET", `/api/v1/llm/usage${query}`, { token: as });
+
+			it("answers 401 without a token or with a bad one, and counts nothing", async () => {
+				const before = await usage(token);
+				expect(before.status, before.text).to.equal(200);
+				for (const as of [undefined, "not-a-token", "dak_not-a-real-key"]) {
+					const res = await usage(as);
+					expect(res.status, String(as)).to.equal(401);
+					expect(res.body.error, String(as)).to.include({ type: "UNAUTHORIZED", code: 401 });
+					expect(res.body).not.to.have.property("spentUsd");
+				}
+				expect((await usage(token)).body).to.deep.equal(before.body);
+			});
+
+			it("reports only the caller's own calls and spending, whatever the query names", async () => {
+				const bob = await registerUser(platform.baseUrl);
+				// 10,000 input tokens of gpt-4o-mini: $0.0015 a call, far below the budget.
+				openai.script({ text: "priced", usage: { inputTokens: 10_000, outputTokens: 0 } });
+				for (const prompt of ["bob 1", "bob 2"]) expect((await complete({ prompt, providers: ["openai"] }, bob.accessToken)).status).to.equal(200);
+				const bobs = (await usage(bob.accessToken)).body;
+				expect(bobs).to.deep.include({ calls: 2 });
+				expect(bobs.spentUsd).to.be.closeTo(0.003, 1e-9);
+
+				const mine = await usage(token);
+				expect(mine.status, mine.text).to.equal(200);
+				expect(mine.body).to.deep.include({ month: new Date().toISOString().slice(0, 7), calls: 0, spentUsd: 0, budgetUsd: 0.05, requestsPerMinute: 30 });
+				expect((await complete({ prompt: "mine", providers: ["openai"] })).status).to.equal(200);
+				const after = (await usage(token)).body;
+				expect(after).to.deep.include({ calls: 1 });
+				expect(after.spentUsd).to.be.closeTo(0.0015, 1e-9);
+
+				// The route takes no parameters: a query naming Bob, another month or nonsense changes nothing.
+				for (const query of [`?userId=${bob.user.id}`, `?user=${bob.user.id}`, `?id=${bob.user.id}`, "?month=2000-01", "?limit=-1&offset=abc", "?calls=99&spentUsd=0"]) {
+					const res = await usage(token, query);
+					expect(res.status, query).to.equal(200);
+					expect(res.body, query).to.deep.equal(after);
+				}
+				expect((await usage(bob.accessToken)).body).to.deep.equal(bobs);
+				expect(openai.requests).to.have.length(3);
+			});
+		});
 	});
 }
 
 describe("llm consensus with a judge model (LLM_CONSENSUS_JUDGE)", function () {
-	let platform: TestPlatform;
 	let openai: FakeProvider, anthropic: FakeProvider, gemini: FakeProvider;
-
-	before(async () => {
+	const platform = usePlatform(async () => {
 		[openai, anthropic, gemini] = await Promise.all([startFakeOpenAI(), startFakeAnthropic(), startFakeGemini()]);
-		platform = await startPlatform({ env: { ...fakeProviderEnv({ openai, anthropic, gemini }), LLM_CONSENSUS_JUDGE: "openai:gpt-4o" } });
+		return { env: { ...fakeProviderEnv({ openai, anthropic, gemini }), LLM_CONSENSUS_JUDGE: "openai:gpt-4o" } };
 	});
 
 	after(async () => {
-		await platform?.stop();
 		await closeAll({ openai, anthropic, gemini });
 	});
 

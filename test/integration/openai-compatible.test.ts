@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import OpenAI from "openai";
-import { BACKENDS, startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices } from "../helpers/backing-services.ts";
+import { BACKENDS, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser } from "../helpers/users.ts";
 import { closeAll, fakeProviderEnv, startFakeAnthropic, startFakeGemini, startFakeOpenAI, type FakeProvider } from "../helpers/fake-providers/index.ts";
@@ -9,20 +8,15 @@ import { closeAll, fakeProviderEnv, startFakeAnthropic, startFakeGemini, startFa
 /** The official `openai` client against the platform's /v1, as any OpenAI client library would use it. */
 for (const backend of BACKENDS) {
 	describe(`OpenAI-compatible endpoint with the official openai client (${backend.name})`, function () {
-		let platform: TestPlatform;
-		let cleanup: () => Promise<void> = async () => {};
 		let openai: FakeProvider, anthropic: FakeProvider, gemini: FakeProvider;
 		let client: OpenAI;
 		let apiKey: string;
-
-		before(async function () {
-			await requireServices(this, ...backend.requires);
-			const prepared = await backend.setup();
-			cleanup = prepared.cleanup;
+		const platform = usePlatform(backend, async () => {
 			[openai, anthropic, gemini] = await Promise.all([startFakeOpenAI(), startFakeAnthropic(), startFakeGemini()]);
-			platform = await startPlatform({
-				env: { ...prepared.env, ...fakeProviderEnv({ openai, anthropic, gemini }), LLM_RETRIES: "0" },
-			});
+			return { env: { ...fakeProviderEnv({ openai, anthropic, gemini }), LLM_RETRIES: "0" } };
+		});
+
+		before(async () => {
 			const user = await registerUser(platform.baseUrl);
 			const created = await http(platform.baseUrl, "POST", "/api/v1/auth/api-keys", { token: user.accessToken, body: { name: "openai client" } });
 			expect(created.status).to.equal(201);
@@ -31,9 +25,7 @@ for (const backend of BACKENDS) {
 		});
 
 		after(async () => {
-			await platform?.stop();
 			await closeAll({ openai, anthropic, gemini });
-			await cleanup();
 		});
 
 		beforeEach(() => [openai, anthropic, gemini].forEach(f => f?.reset()));

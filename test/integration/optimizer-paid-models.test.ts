@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { BACKENDS, startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices } from "../helpers/backing-services.ts";
+import { BACKENDS, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser, type RegisteredUser } from "../helpers/users.ts";
 import { fakeProviderEnv, startFakeOpenAI, type FakeProvider, type FakeRequest } from "../helpers/fake-providers/index.ts";
@@ -22,9 +21,11 @@ function boundedReply(req: FakeRequest, text: string) {
 for (const backend of BACKENDS) {
 	describe(`optimizer with paid models (${backend.name})`, function () {
 		this.timeout(60_000);
-		let platform: TestPlatform;
 		let openai: FakeProvider;
-		let cleanup: () => Promise<void> = async () => {};
+		const platform = usePlatform(backend, async () => {
+			openai = await startFakeOpenAI();
+			return { env: { ...fakeProviderEnv({ openai }), LLM_USER_REQUESTS_PER_MINUTE: "0" } };
+		});
 		let user: RegisteredUser;
 		const dataset = summaryDataset(4, 700).map(e => ({ input: e.input.slice(0, 300), reference: e.reference.split(". ")[0] }));
 		const promptStudy = (overrides: object = {}) => ({
@@ -43,14 +44,6 @@ for (const backend of BACKENDS) {
 			...overrides,
 		});
 
-		before(async function () {
-			await requireServices(this, ...backend.requires);
-			const prepared = await backend.setup();
-			cleanup = prepared.cleanup;
-			openai = await startFakeOpenAI();
-			platform = await startPlatform({ env: { ...prepared.env, ...fakeProviderEnv({ openai }), LLM_USER_REQUESTS_PER_MINUTE: "0" } });
-		});
-
 		beforeEach(async () => {
 			// A fresh user per test: the llm service's monthly spend is per user and is compared below.
 			user = await registerUser(platform.baseUrl);
@@ -59,9 +52,7 @@ for (const backend of BACKENDS) {
 		});
 
 		after(async () => {
-			await platform?.stop();
 			await openai?.close();
-			await cleanup();
 		});
 
 		it("never spends more than maxCostUsd, and accounts for every cent the llm service charged", async () => {

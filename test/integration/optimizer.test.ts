@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { BACKENDS, startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices } from "../helpers/backing-services.ts";
+import { BACKENDS, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser, type RegisteredUser } from "../helpers/users.ts";
 import { createStudy, summaryDataset, trialsOf, waitForStudy } from "./optimizer-fixtures.ts";
@@ -48,8 +47,8 @@ async function readEvents(baseUrl: string, token: string, path: string): Promise
 for (const backend of BACKENDS) {
 	describe(`optimizer studies (${backend.name})`, function () {
 		this.timeout(60_000);
-		let platform: TestPlatform;
-		let cleanup: () => Promise<void> = async () => {};
+		// A study is a batch of many calls; the per-user request limit is not what is under test here.
+		const platform = usePlatform(backend, { env: { LLM_USER_REQUESTS_PER_MINUTE: "0" } });
 		let alice: RegisteredUser;
 		let bob: RegisteredUser;
 		const dataset = summaryDataset(6);
@@ -65,18 +64,8 @@ for (const backend of BACKENDS) {
 			...overrides,
 		});
 
-		before(async function () {
-			await requireServices(this, ...backend.requires);
-			const prepared = await backend.setup();
-			cleanup = prepared.cleanup;
-			// A study is a batch of many calls; the per-user request limit is not what is under test here.
-			platform = await startPlatform({ env: { ...prepared.env, LLM_USER_REQUESTS_PER_MINUTE: "0" } });
+		before(async () => {
 			[alice, bob] = await Promise.all([registerUser(platform.baseUrl), registerUser(platform.baseUrl)]);
-		});
-
-		after(async () => {
-			await platform?.stop();
-			await cleanup();
 		});
 
 		it("finds local-analyzer settings whose ROUGE-L beats the defaults, and re-runs from cache", async () => {
@@ -344,6 +333,90 @@ for (const backend of BACKENDS) {
 				expect(res.body.error.type).to.equal("NOT_FOUND");
 			}
 			expect((await http(baseUrl, "GET", `${STUDIES}/${id}`)).status).to.equal(401);
+		});
+
+		describe("DELETE /api/v1/profiles/:name refuses what it must not delete", () => {
+			const NAME = "shared-name";
+			const profilesOf = async (token: string) => {
+				const res = await http(platform.baseUrl, "GET", "/api/v1/profiles", { token });
+				expect(res.status, res.text).to.equal(200);
+				return res.body.items as any[];
+			};
+			const remove = (name: string, token?: string) => http(platform.baseUrl, "DELETE", `/api/v1/profiles/${name}`, { token });
+			let alicesBefore: any[];
+
+			/** A one-trial study of the user's, applied as the profile `name`. */
+			async function saveProfile(token: string, name: string, sentences: number) {
+				const id = await createStudy(platform.baseUrl, token, summaryStudy({ space: { model: ["local"], sentences: [sentences] }, sampler: "grid", budget: { maxTrials: 1 } }));
+				expect((await waitForStudy(platform.baseUrl, token, id)).status).to.equal("succeeded");
+				const applied = await http(platform.baseUrl, "POST", `${STUDIES}/${id}/apply`, { token, body: { profile: name } });
+				expect(applied.status, applied.text).to.equal(200);
+			}
+
+			before(async () => {
+				// The same name for both users, with different values.
+				await saveProfile(alice.accessToken, NAME, 2);
+				await saveProfile(bob.accessToken, NAME, 4);
+				alicesBefore = await profilesOf(alice.accessToken);
+				expect(alicesBefore.find(p => p.name === NAME)?.params).to.deep.equal({ sentences: 2 });
+			});
+
+			it("answers 404 to a name only another user has, and that user keeps the profile", async () => {
+				const carol = await registerUser(platform.baseUrl);
+				const res = await remove(NAME, carol.accessToken);
+				expect(res.status, res.text).to.equal(404);
+				expect(res.body.error).to.deep.equal({ type: "NOT_FOUND", message: "Profile not found", code: 404 });
+				expect(await profilesOf(alice.accessToken)).to.deep.equal(alicesBefore);
+				expect((await profilesOf(bob.accessToken)).map(p => p.name)).to.include(NAME);
+			});
+
+			it("deletes only the caller's own profile of a name another user also has", async () => {
+				const bobsBefore = await profilesOf(bob.accessToken);
+				expect((await remove(NAME, bob.accessToken)).status).to.equal(204);
+				expect(await profilesOf(bob.accessToken)).to.deep.equal(bobsBefore.filter(p => p.name !== NAME));
+				expect(await profilesOf(alice.accessToken)).to.deep.equal(alicesBefore);
+				// Bob's is gone for Bob: a second delete is 404, and Alice's is still untouched.
+				const again = await remove(NAME, bob.accessToken);
+				expect(again.status).to.equal(404);
+				expect(again.body.error.type).to.equal("NOT_FOUND");
+				expect(await profilesOf(alice.accessToken)).to.deep.equal(alicesBefore);
+				const used = await http(platform.baseUrl, "POST", "/api/v1/llm/complete", { token: alice.accessToken, body: { profile: NAME, task: { types: ["summary"], input: dataset[0].input } } });
+				expect(used.status, used.text).to.equal(200);
+			});
+
+			const malformed: [string, string][] = [
+				["a name over 64 characters", "a".repeat(65)],
+				["a name with a space", encodeURIComponent("shared name")],
+				["a name starting with a dash", "-shared-name"],
+				["a name with a slash", encodeURIComponent("shared/name")],
+				["a name with a NUL byte", "shared%00name"],
+				["a name with a letter outside ASCII", encodeURIComponent("sharéd-name")],
+			];
+			for (const [what, name] of malformed) {
+				it(`answers 422 VALIDATION_ERROR to ${what}, deleting nothing`, async () => {
+					const res = await remove(name, alice.accessToken);
+					expect(res.status, res.text).to.equal(422);
+					expect(res.body.error).to.include({ type: "VALIDATION_ERROR", code: 422 });
+					expect(res.body.error.details?.[0]).to.include({ field: "name", type: "stringPattern" });
+					expect(await profilesOf(alice.accessToken)).to.deep.equal(alicesBefore);
+				});
+			}
+
+			it("answers 404 to an unknown name and 401 without a token, deleting nothing", async () => {
+				const unknown = await remove("no-such-profile", alice.accessToken);
+				expect(unknown.status).to.equal(404);
+				expect(unknown.body.error).to.deep.equal({ type: "NOT_FOUND", message: "Profile not found", code: 404 });
+				// 64 characters is still a name: unknown, not malformed.
+				const longest = await remove("a".repeat(64), alice.accessToken);
+				expect(longest.status).to.equal(404);
+				expect(longest.body.error.type).to.equal("NOT_FOUND");
+				for (const token of [undefined, "not-a-token"]) {
+					const res = await remove(NAME, token);
+					expect(res.status).to.equal(401);
+					expect(res.body.error).to.include({ type: "UNAUTHORIZED", code: 401 });
+				}
+				expect(await profilesOf(alice.accessToken)).to.deep.equal(alicesBefore);
+			});
 		});
 	});
 }
