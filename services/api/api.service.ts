@@ -3,7 +3,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { platformConfig } from "../../shared/platform.ts";
 import { forbidden, serviceUnavailable, unauthorized } from "../../shared/errors.ts";
-import { routeMissingBecauseServiceIsDown } from "./route-availability.ts";
+import { learnRouteOwners, routeMissingBecauseServiceIsDown, type GatewayRoute } from "./route-availability.ts";
 import { sendErrorResponse } from "./http-errors.ts";
 import { healthRoute } from "./routes/health.route.ts";
 import { metricsRoute } from "./routes/metrics.route.ts";
@@ -27,6 +27,8 @@ declare module "moleculer" {
 
 type GatewayRequest = IncomingMessage & { $action?: GatewayActionOptions };
 
+const gatewayMethods = (ApiGateway as unknown as ServiceSchema).methods!;
+
 const ApiService: ServiceSchema<Record<string, any>> = {
 	name: "api",
 	mixins: [ApiGateway as unknown as ServiceSchema],
@@ -40,7 +42,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		// Aliases are regenerated when services (dis)appear; wait little, so the node is ready fast.
 		debounceTime: 50,
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
-			sendErrorResponse(req, res, routeMissingBecauseServiceIsDown(this.broker, req, err) ? serviceUnavailable("A service needed for this request is not reachable; try again shortly") : err);
+			sendErrorResponse(req, res, routeMissingBecauseServiceIsDown(this, req, err) ? serviceUnavailable("A service needed for this request is not reachable; try again shortly") : err);
 		},
 	},
 
@@ -57,6 +59,15 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 	},
 
 	methods: {
+		/**
+		 * moleculer-web's own, run on every (re)generation of a route's aliases from the registry; the
+		 * gateway then remembers which service served which path, to answer 503 once it is gone.
+		 */
+		regenerateAutoAliases(this: Service, route: GatewayRoute) {
+			gatewayMethods.regenerateAutoAliases.call(this, route);
+			learnRouteOwners(this, route);
+		},
+
 		/** One authentication hook for every route: an access JWT or an API key, resolved by the auth service. */
 		async authenticate(ctx: Context, _route: unknown, req: GatewayRequest): Promise<AuthenticatedUser | null> {
 			if (req.$action?.auth === "public") return null;

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import crypto from "node:crypto";
+import { startChild, stopChild, type Child } from "./child-processes.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const RUNNER = path.join(ROOT, "node_modules/moleculer/bin/moleculer-runner.mjs");
@@ -45,10 +46,13 @@ export async function startTopology(layout: Record<string, string[]>, env: Recor
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "topology-"));
 	const namespace = `t${crypto.randomBytes(4).toString("hex")}`;
 	const processes = new Map<string, TopologyProcess>();
+	const handles = new Map<string, Child>();
 
 	const start = async (name: string): Promise<TopologyProcess> => {
 		const services = layout[name];
-		const child = spawn(process.execPath, [RUNNER, "--config", "moleculer.config.ts", "--mask", "**/*.service.ts"], {
+		const handle = startChild(name, process.execPath, [RUNNER, "--config", "moleculer.config.ts", "--mask", "**/*.service.ts"], {
+			// In mocha's process group: a Ctrl-C in the terminal stops the topology with the tests.
+			ownProcessGroup: false,
 			cwd: ROOT,
 			env: {
 				...process.env,
@@ -63,26 +67,17 @@ export async function startTopology(layout: Record<string, string[]>, env: Recor
 				LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
 				NODE_ENV: "production",
 			},
-			stdio: ["ignore", "pipe", "pipe"],
 		});
-		const output: string[] = [];
-		const keep = (chunk: Buffer) => {
-			output.push(chunk.toString());
-			if (output.length > 200) output.shift();
-		};
-		child.stdout?.on("data", keep);
-		child.stderr?.on("data", keep);
-		const proc = { name, services, child, output };
+		handles.set(name, handle);
+		const proc = { name, services, child: handle.process, output: handle.output };
 		processes.set(name, proc);
 		return proc;
 	};
 
 	const kill = async (name: string, signal: NodeJS.Signals = "SIGKILL") => {
-		const proc = processes.get(name);
-		if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-		const exited = new Promise(resolve => proc.child.once("exit", resolve));
-		proc.child.kill(signal);
-		await exited;
+		const handle = handles.get(name);
+		// A node shutting down gracefully may wait up to its own 10 s for requests in flight.
+		if (handle) await stopChild(handle, signal, 30_000);
 	};
 
 	for (const name of Object.keys(layout)) await start(name);

@@ -42,6 +42,18 @@ describe("distributed topology over NATS (separate processes)", function () {
 		expect(res.body.checks.llm).to.be.oneOf(["not responding", "not running"]);
 		expect(res.body.checks.auth).to.equal("ok");
 
+		// Once the dead node's heartbeat times out its routes go; their paths are an outage (503), not
+		// unknown (404). Until then a route still exists and asks for sign-in first (401).
+		let route = await http(topology!.baseUrl, "GET", "/api/v1/llm/providers");
+		for (let i = 0; i < 100 && route.status === 401; i++) {
+			await new Promise(r => setTimeout(r, 200));
+			route = await http(topology!.baseUrl, "GET", "/api/v1/llm/providers");
+		}
+		expect(route.status, JSON.stringify(route.body)).to.equal(503);
+		expect((await http(topology!.baseUrl, "GET", "/v1/models")).status).to.equal(503);
+		expect((await http(topology!.baseUrl, "GET", "/api/v1/optimizer/studies")).status).to.equal(503);
+		expect((await http(topology!.baseUrl, "GET", "/api/v1/documents")).status).to.equal(401);
+
 		await topology!.start("workers");
 		await waitUntilReady(topology!.baseUrl, topology!.processes, 30_000);
 		// The killed node stays listed until its heartbeat times out; after that every check passes.
