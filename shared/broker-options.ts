@@ -3,6 +3,7 @@ import type { PlatformConfig } from "./config.ts";
 import { createLoggerConfig } from "./logger.ts";
 import { ResilientRedisCacher } from "./resilient-redis-cacher.ts";
 import { busOutageMiddleware } from "./bus-outage.middleware.ts";
+import { uploadGateMiddleware } from "./upload-gate.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
 
@@ -58,7 +59,11 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 			? { type: "NATS", options: { url: config.transporter, maxReconnectAttempts: -1, reconnectTimeWait: 500 } }
 			: null,
 		cacher: cacher(config),
-		middlewares: config.transporter ? [busOutageMiddleware()] : [],
+		middlewares: [
+			// Only the gateway streams uploads to actions.
+			...(config.services.includes("api") ? [uploadGateMiddleware()] : []),
+			...(config.transporter ? [busOutageMiddleware()] : []),
+		],
 		serializer: "JSON",
 		requestTimeout: 30_000,
 		retryPolicy: { enabled: false },

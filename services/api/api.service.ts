@@ -5,6 +5,7 @@ import { platformConfig } from "../../shared/platform.ts";
 import { forbidden, serviceUnavailable, unauthorized } from "../../shared/errors.ts";
 import { learnRouteOwners, routeMissingBecauseServiceIsDown, type GatewayRoute } from "./route-availability.ts";
 import { sendErrorResponse } from "./http-errors.ts";
+import { refuseUploads } from "../../shared/upload-gate.middleware.ts";
 import { healthRoute } from "./routes/health.route.ts";
 import { metricsRoute } from "./routes/metrics.route.ts";
 import { restApiRoute } from "./routes/rest-api.route.ts";
@@ -42,6 +43,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		// Aliases are regenerated when services (dis)appear; wait little, so the node is ready fast.
 		debounceTime: 50,
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
+			refuseUploads(req, err);
 			sendErrorResponse(req, res, routeMissingBecauseServiceIsDown(this, req, err) ? serviceUnavailable("A service needed for this request is not reachable; try again shortly") : err);
 		},
 	},

@@ -182,22 +182,40 @@ export function uploadFile(baseUrl: string, token: string, file: UploadFile, opt
 
 export type MultipartPart =
 	| { field: string; value: string }
-	| { file: string; filename: string; type?: string; content: Buffer | { bytes: number; chunk?: Buffer } | AsyncIterable<Uint8Array> };
+	| { file: string; filename: string; type?: string; content: Buffer | { bytes: number; chunk?: Buffer } | AsyncIterable<Uint8Array> }
+	/** Sends the next delimiter (so the part before has visibly ended), then waits this long. */
+	| { pauseMs: number }
+	/** The client breaks the connection off here. */
+	| { breakOff: true };
 
 /**
  * POST /api/v1/documents with a multipart body written by hand and streamed: parts in any order,
  * any number of files, and generated content of any size (a byte count, or the caller's own
- * generator) that never exists in memory at once.
+ * generator) that never exists in memory at once; pauses between parts, or a client that breaks
+ * off (status 0, the error in `text`).
  */
 export async function uploadMultipart(baseUrl: string, token: string, parts: MultipartPart[]): Promise<HttpResult> {
 	const boundary = `----test${crypto.randomBytes(12).toString("hex")}`;
+	let delimiterSent = false;
+	const delimiter = () => {
+		const text = delimiterSent ? "" : `--${boundary}`;
+		delimiterSent = false;
+		return text;
+	};
 	async function* body(): AsyncGenerator<Uint8Array> {
 		for (const part of parts) {
-			if ("field" in part) {
-				yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.field}"\r\n\r\n${part.value}\r\n`);
+			if ("pauseMs" in part) {
+				yield Buffer.from(delimiter());
+				delimiterSent = true;
+				await new Promise(r => setTimeout(r, part.pauseMs));
 				continue;
 			}
-			yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.file}"; filename="${part.filename}"\r\nContent-Type: ${part.type ?? "application/octet-stream"}\r\n\r\n`);
+			if ("breakOff" in part) throw new Error("the client broke the upload off");
+			if ("field" in part) {
+				yield Buffer.from(`${delimiter()}\r\nContent-Disposition: form-data; name="${part.field}"\r\n\r\n${part.value}\r\n`);
+				continue;
+			}
+			yield Buffer.from(`${delimiter()}\r\nContent-Disposition: form-data; name="${part.file}"; filename="${part.filename}"\r\nContent-Type: ${part.type ?? "application/octet-stream"}\r\n\r\n`);
 			if (Buffer.isBuffer(part.content)) {
 				yield part.content;
 			} else if (Symbol.asyncIterator in part.content) {
@@ -208,14 +226,20 @@ export async function uploadMultipart(baseUrl: string, token: string, parts: Mul
 			}
 			yield Buffer.from("\r\n");
 		}
-		yield Buffer.from(`--${boundary}--\r\n`);
+		yield Buffer.from(`${delimiter()}--\r\n`);
 	}
-	const res = await fetch(`${baseUrl}/api/v1/documents`, {
-		method: "POST",
-		headers: { authorization: `Bearer ${token}`, "content-type": `multipart/form-data; boundary=${boundary}` },
-		body: ReadableStream.from(body()),
-		duplex: "half",
-	} as RequestInit);
+	let res: Response;
+	try {
+		res = await fetch(`${baseUrl}/api/v1/documents`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${token}`, "content-type": `multipart/form-data; boundary=${boundary}` },
+			body: ReadableStream.from(body()),
+			duplex: "half",
+		} as RequestInit);
+	} catch (err) {
+		if (!parts.some(part => "breakOff" in part)) throw err;
+		return { status: 0, headers: new Headers(), body: undefined, text: String((err as Error).cause ?? err) };
+	}
 	const text = await res.text();
 	let parsed: unknown = text;
 	try {

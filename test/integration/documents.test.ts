@@ -322,21 +322,28 @@ for (const backend of BACKENDS) {
 					refused(413, "PAYLOAD_TOO_LARGE", /too large|upload limit/)(res);
 				}));
 
-			it("two files in one upload: 422 saying one file per upload, the second never stored", async () => {
-				const res = await uploadMultipart(platform.baseUrl, alice.accessToken, [
-					{ file: "file", filename: "one.txt", content: Buffer.from("first file of two") },
-					{ file: "file", filename: "two.txt", content: Buffer.from("second file of two") },
-				]);
-				refused(422, "VALIDATION_ERROR", /exactly one file per upload/)(res);
-				// Known limit (docs/documents.md): the first file may be stored already; remove it so
-				// the suites after this one start from what they expect.
-				await new Promise(r => setTimeout(r, 500));
-				const listed = (await get("/api/v1/documents?limit=100")).body.items as { id: string; filename: string }[];
-				expect(listed.map(d => d.filename)).not.to.include("two.txt");
-				for (const stray of listed.filter(d => d.filename === "one.txt")) {
-					await http(platform.baseUrl, "DELETE", `/api/v1/documents/${stray.id}`, { token: alice.accessToken });
-				}
-			});
+			it("two files in one upload: 422 saying one file per upload, and neither is stored", () =>
+				expectNothingStored(async () => {
+					const res = await uploadMultipart(platform.baseUrl, alice.accessToken, [
+						{ file: "file", filename: "one.txt", content: Buffer.from("first file of two") },
+						// The first file has visibly ended and had time to be stored before the second arrives.
+						{ pauseMs: 400 },
+						{ file: "file", filename: "two.txt", content: Buffer.from("second file of two") },
+					]);
+					refused(422, "VALIDATION_ERROR", /exactly one file per upload/)(res);
+					await new Promise(r => setTimeout(r, 300)); // what a late commit of the first file would need
+				}));
+
+			it("a client that breaks off after the whole file, before the request ends: nothing stored", () =>
+				expectNothingStored(async () => {
+					const res = await uploadMultipart(platform.baseUrl, alice.accessToken, [
+						{ file: "file", filename: "whole.txt", content: Buffer.from("a whole file, then the connection drops") },
+						{ pauseMs: 400 },
+						{ breakOff: true },
+					]);
+					expect(res.status).to.equal(0);
+					await new Promise(r => setTimeout(r, 300));
+				}));
 
 			it("a JSON body instead of multipart: 415", () =>
 				expectNothingStored(async () => {

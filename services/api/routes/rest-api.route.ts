@@ -4,6 +4,7 @@ import { parseCookie } from "cookie";
 import type { PlatformConfig } from "../../../shared/config.ts";
 import { REFRESH_COOKIE } from "../../../shared/contracts/auth.ts";
 import { invalidInput } from "../../../shared/errors.ts";
+import { gateUploads } from "../../../shared/upload-gate.middleware.ts";
 import { clientIp } from "../client-ip.ts";
 import { SharedRateLimitStore } from "../rate-limit/rate-limit-store.ts";
 
@@ -37,7 +38,9 @@ export function restApiRoute(config: PlatformConfig) {
 		},
 		callOptions: { timeout: 60_000 },
 		rateLimit: { ...API_RATE_LIMIT, name: "rest-api" },
-		onBeforeCall(ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage) {
+		onBeforeCall(ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage, _res: unknown, alias?: { type?: string }) {
+			// An upload is taken only once the whole request has arrived cleanly (a second file refuses it all).
+			if (alias?.type === "multipart") gateUploads(ctx, req);
 			ctx.meta.ip = clientIp(req);
 			ctx.meta.userAgent = req.headers["user-agent"] ?? null;
 			// The web console keeps its refresh token in an httpOnly cookie (docs/auth.md). Only that one
