@@ -82,6 +82,16 @@ export function toHttpError(err: unknown): HttpErrorBody {
 	}
 	const message = typeof e?.message === "string" && e.message ? e.message : "Request failed";
 	const body: HttpErrorBody = { error: { type: type ?? "ERROR", message, code } };
-	if (e.data !== undefined && code < 500 && type !== "INVALID_REQUEST_BODY") body.error.details = e.data;
+	if (e.data !== undefined && code < 500 && type !== "INVALID_REQUEST_BODY") body.error.details = type === "VALIDATION_ERROR" ? withoutInternals(e.data) : e.data;
 	return body;
+}
+
+/** Moleculer's validator names the node and the action in each problem: internal, not the client's business. */
+function withoutInternals(details: unknown): unknown {
+	if (!Array.isArray(details)) return details;
+	return details.map(problem => {
+		if (typeof problem !== "object" || problem === null) return problem;
+		const { nodeID: _nodeID, action: _action, ...rest } = problem as Record<string, unknown>;
+		return rest;
+	});
 }

@@ -372,6 +372,7 @@ for (const backend of BACKENDS) {
 						expect(res.body.error).to.include({ type: "VALIDATION_ERROR", code: 422 });
 						expect(res.body.error.details, res.text).to.be.an("array").with.length(1);
 						expect(res.body.error.details[0]).to.include({ field, type: rule });
+						expect(res.body.error.details[0], "internal names").not.to.have.any.keys("nodeID", "action");
 						expect(res.body).not.to.have.property("items");
 						expect(res.text).not.to.match(/\bat .*\.ts:\d+/);
 						expect(await everyone()).to.deep.equal(before);
