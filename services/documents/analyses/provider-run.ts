@@ -33,13 +33,28 @@ const MAP_CONCURRENCY = 3;
 const RATE_LIMIT_WAITS = 10;
 
 /**
+ * `work`, or the signal's reason as soon as it aborts. A call to another service cannot be recalled
+ * (Moleculer has no cancellation across nodes), but a cancelled analysis need not wait for it: its
+ * worker slot is free at once, and the late answer is dropped (its cost is still recorded by llm).
+ */
+function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+	if (signal.aborted) return Promise.reject(signal.reason);
+	let onAbort = () => {};
+	const aborted = new Promise<never>((_, reject) => {
+		onAbort = () => reject(signal.reason);
+		signal.addEventListener("abort", onAbort, { once: true });
+	});
+	return Promise.race([work, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
+}
+
+/**
  * The llm service counts every map and reduce call against the user's per-minute request limit; a
  * large analysis waits as long as a 429 says, rather than failing a provider that is fine.
  */
 async function completeWithinRateLimit(complete: Complete, params: CompleteParams, signal: AbortSignal): Promise<CompleteResult> {
 	for (let waited = 0; ; waited++) {
 		try {
-			return await complete(params);
+			return await abandonOnAbort(complete(params), signal);
 		} catch (err) {
 			const limited = err as { code?: number; data?: { retryAfter?: number } };
 			if (limited.code !== 429 || waited >= RATE_LIMIT_WAITS) throw err;
