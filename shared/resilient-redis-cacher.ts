@@ -55,6 +55,16 @@ export class ResilientRedisCacher extends Cachers.Redis implements GenerationalC
 		return super.clean(match as never).catch((err: unknown) => this.#degraded("clean", err));
 	}
 
+	/**
+	 * QUIT needs a connection: on a client still trying to reach Redis it fails and the client goes on
+	 * reconnecting (and logging) after the broker has stopped. Such a client is simply dropped.
+	 */
+	override async close(): Promise<void> {
+		if (this.#redis?.status === "ready") return super.close();
+		await super.close().catch(() => {});
+		this.#redis?.disconnect();
+	}
+
 	get #redis(): Redis {
 		return (this as unknown as { client: Redis }).client;
 	}
