@@ -37,6 +37,10 @@ export class UploadGate {
 	/** A stream that passes `file` through as it comes, but ends only when the request has. */
 	hold(file: Readable): Readable {
 		const held = new PassThrough();
+		// The action may not be reading yet when the request fails (it is still preparing where to
+		// stage the file): without a listener the error would crash the process. Whoever reads the
+		// stream later still sees it (stream.finished and pipeline report an errored stream).
+		held.on("error", () => {});
 		file.once("error", err => held.destroy(err));
 		file.pipe(held, { end: false });
 		file.once("end", () => this.#settled.then(() => held.end(), err => held.destroy(err)));

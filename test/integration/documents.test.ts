@@ -334,6 +334,17 @@ for (const backend of BACKENDS) {
 					await new Promise(r => setTimeout(r, 300)); // what a late commit of the first file would need
 				}));
 
+			it("two files arriving together (one write): the same 422, nothing stored, the service still answers", () =>
+				expectNothingStored(async () => {
+					const res = await uploadMultipart(platform.baseUrl, alice.accessToken, [
+						{ file: "file", filename: "one.txt", content: Buffer.from("first file of two") },
+						{ file: "file", filename: "two.txt", content: Buffer.from("second file of two") },
+					]);
+					refused(422, "VALIDATION_ERROR", /exactly one file per upload/)(res);
+					await new Promise(r => setTimeout(r, 300));
+					expect((await get("/api/v1/documents")).status).to.equal(200);
+				}));
+
 			it("a client that breaks off after the whole file, before the request ends: nothing stored", () =>
 				expectNothingStored(async () => {
 					const res = await uploadMultipart(platform.baseUrl, alice.accessToken, [
