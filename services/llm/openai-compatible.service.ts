@@ -148,16 +148,19 @@ const OpenAiCompatibleService: ServiceSchema<ServiceSettingSchema, Record<string
 			},
 		},
 
-		/** Every chat model of a configured provider as `provider:model`, and every alias. */
+		/** Every chat model of a configured provider as `provider:model`, and every alias one of whose providers is configured. */
 		models: {
 			rest: "GET /models",
 			async handler(this: OpenAiThis, ctx: Context<unknown, CallerMeta>) {
 				const providers = await ctx.call<ProviderListing[]>("llm.providers");
 				const created = Math.floor(Date.now() / 1000);
-				const models = providers
-					.filter(p => p.configured && p.chat)
-					.flatMap(p => p.models.map(model => ({ id: `${p.name}:${model}`, object: "model", created, owned_by: p.name })));
-				const aliases = Object.keys(platformConfig(this.broker).llm.aliases).map(id => ({ id, object: "model", created, owned_by: "alias" }));
+				const usable = providers.filter(p => p.configured && p.chat);
+				const models = usable.flatMap(p => p.models.map(model => ({ id: `${p.name}:${model}`, object: "model", created, owned_by: p.name })));
+				// An alias is listed when one of its providers can answer (`fast` without any key would only fail).
+				const usableNames = new Set(usable.map(p => p.name));
+				const aliases = Object.entries(platformConfig(this.broker).llm.aliases)
+					.filter(([, alias]) => alias.providers.some(entry => usableNames.has(entry.split(":")[0])))
+					.map(([id]) => ({ id, object: "model", created, owned_by: "alias" }));
 				return { object: "list", data: [...models, ...aliases] };
 			},
 		},

@@ -13,7 +13,9 @@ for (const backend of BACKENDS) {
 		let apiKey: string;
 		const platform = usePlatform(backend, async () => {
 			[openai, anthropic, gemini] = await Promise.all([startFakeOpenAI(), startFakeAnthropic(), startFakeGemini()]);
-			return { env: { ...fakeProviderEnv({ openai, anthropic, gemini }), LLM_RETRIES: "0" } };
+			// `offline` names only a provider without settings here: not usable, so not listed.
+			const aliases = JSON.stringify({ offline: { strategy: "single", providers: ["openai-compatible:llama3"] } });
+			return { env: { ...fakeProviderEnv({ openai, anthropic, gemini }), LLM_RETRIES: "0", LLM_ALIASES: aliases } };
 		});
 
 		before(async () => {
@@ -116,6 +118,7 @@ for (const backend of BACKENDS) {
 			for await (const model of client.models.list()) ids.push(model.id);
 			expect(ids).to.include.members(["openai:gpt-4o-mini", "anthropic:claude-3-5-haiku-latest", "gemini:gemini-2.0-flash", "fast", "reliable"]);
 			expect(ids.some(id => id.startsWith("openai-compatible:"))).to.equal(false); // not configured here
+			expect(ids, "an alias none of whose providers is configured").not.to.include("offline");
 		});
 
 		it("raises the client library's own error classes, from OpenAI's error shape", async () => {
