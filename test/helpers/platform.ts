@@ -8,7 +8,7 @@ import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { loadConfig, SERVICE_NAMES, type ServiceName, type PlatformConfig } from "../../shared/config.ts";
 import { createBrokerOptions } from "../../shared/broker-options.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
-import { requireServices, TEST_REDIS_URL } from "./backing-services.ts";
+import { requireServices, TEST_NATS_URL, TEST_REDIS_URL } from "./backing-services.ts";
 
 export interface TestPlatform {
 	broker: ServiceBroker;
@@ -201,6 +201,56 @@ export function usePlatform(first?: Backend | PlatformSetup, second?: PlatformSe
 			await running().stop();
 			current = undefined;
 			current = await startPlatform(options);
+		},
+	};
+}
+
+/** A split deployment in miniature: see useGatewayWithRemoteService. */
+export interface GatewayWithRemoteService {
+	/** The gateway (and the platform services asked for) in this process. */
+	readonly platform: TestPlatform;
+	/** The broker on "another node" running the given service; a test may stop it. */
+	readonly remote: ServiceBroker;
+}
+
+/**
+ * Registers the hooks of a suite whose gateway routes a service it has no schema of: `services` of
+ * the platform run in this process, `schema` on a second broker, joined over NATS with PostgreSQL
+ * and Redis as in distributed mode (a fresh database and namespace). Skips locally, fails in CI,
+ * when those servers are not reachable.
+ */
+export function useGatewayWithRemoteService(schema: ServiceSchema, services: ServiceName[]): GatewayWithRemoteService {
+	let db: TestDatabase | undefined;
+	let platform: TestPlatform | undefined;
+	let remote: ServiceBroker | undefined;
+
+	before(async function () {
+		await requireServices(this, "postgres", "redis", "nats");
+		db = await createTestDatabase();
+		const namespace = `gw${Date.now().toString(36)}`;
+		remote = new ServiceBroker({ namespace, nodeID: `${namespace}-remote`, transporter: { type: "NATS", options: { url: TEST_NATS_URL } }, logger: false });
+		remote.createService(schema);
+		await remote.start();
+		platform = await startPlatform({
+			services,
+			env: { TRANSPORTER: TEST_NATS_URL, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, NAMESPACE: namespace, JWT_SECRET: "remote-service-test-secret-0123456789ab" },
+		});
+	});
+
+	after(async () => {
+		await remote?.stop();
+		await platform?.stop();
+		await db?.drop();
+	});
+
+	return {
+		get platform() {
+			if (!platform) throw new Error("useGatewayWithRemoteService: the suite's platform is not running");
+			return platform;
+		},
+		get remote() {
+			if (!remote) throw new Error("useGatewayWithRemoteService: the suite's remote broker is not running");
+			return remote;
 		},
 	};
 }

@@ -1,8 +1,6 @@
 import { expect } from "chai";
-import { ServiceBroker, type ServiceSchema } from "moleculer";
-import { startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices, TEST_NATS_URL, TEST_REDIS_URL } from "../helpers/backing-services.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import type { ServiceSchema } from "moleculer";
+import { startPlatform, useGatewayWithRemoteService, type TestPlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 
 /**
@@ -95,33 +93,12 @@ describe("route availability: a service's paths answer 503, not 404, while no no
 
 describe("route availability over NATS: the gateway has no schema of the services it routes", function () {
 	this.timeout(60_000);
-	let db: TestDatabase | undefined;
-	let platform: TestPlatform | undefined;
-	let remote: ServiceBroker | undefined;
-
-	before(async function () {
-		await requireServices(this, "postgres", "redis", "nats");
-		db = await createTestDatabase();
-		const namespace = `ra${Date.now().toString(36)}`;
-		remote = new ServiceBroker({ namespace, nodeID: `${namespace}-remote`, transporter: { type: "NATS", options: { url: TEST_NATS_URL } }, logger: false });
-		remote.createService(newcomer);
-		await remote.start();
-		platform = await startPlatform({
-			services: ["api", "auth"],
-			env: { TRANSPORTER: TEST_NATS_URL, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, NAMESPACE: namespace, JWT_SECRET: "routes-test-secret-0123456789abcdefgh" },
-		});
-	});
-
-	after(async () => {
-		await remote?.stop();
-		await platform?.stop();
-		await db?.drop();
-	});
+	const split = useGatewayWithRemoteService(newcomer, ["api", "auth"]);
 
 	it("answers 503 on a remote service's paths once its node has left, and 503 for a whitelisted service it has never seen", async () => {
-		const baseUrl = platform!.baseUrl;
+		const baseUrl = split.platform.baseUrl;
 		expect(await untilStatus(baseUrl, "/api/v1/tuning/jobs/j1", 401)).to.equal(401);
-		await remote!.stop();
+		await split.remote.stop();
 		expect(await untilStatus(baseUrl, "/api/v1/tuning/jobs/j1", 503)).to.equal(503);
 		await expectUnavailable(baseUrl, "/api/v1/documents/d1/scores");
 		// llm never ran anywhere since the gateway started: it cannot know llm's paths, so not "no such path".

@@ -1,9 +1,7 @@
 import { expect } from "chai";
-import { ServiceBroker, type ServiceSchema } from "moleculer";
+import type { ServiceSchema } from "moleculer";
 import { Validator } from "@seriousme/openapi-schema-validator";
-import { startPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { requireServices, TEST_NATS_URL, TEST_REDIS_URL } from "../helpers/backing-services.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import { startPlatform, useGatewayWithRemoteService, type TestPlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 
 /** Stands in for the optimizer service: rest actions with params and docs, and one that must stay hidden. */
@@ -97,33 +95,12 @@ describe("OpenAPI: GET /api/openapi.json from the running gateway", () => {
 
 describe("OpenAPI: actions of services on other nodes (NATS)", function () {
 	this.timeout(60_000);
-	let db: TestDatabase | undefined;
-	let platform: TestPlatform | undefined;
-	let remote: ServiceBroker | undefined;
-
-	before(async function () {
-		await requireServices(this, "postgres", "redis", "nats");
-		db = await createTestDatabase();
-		const namespace = `oa${Date.now().toString(36)}`;
-		remote = new ServiceBroker({ namespace, nodeID: `${namespace}-remote`, transporter: { type: "NATS", options: { url: TEST_NATS_URL } }, logger: false });
-		remote.createService(docsProbe);
-		await remote.start();
-		platform = await startPlatform({
-			services: ["api", "auth", "documents", "llm"],
-			env: { TRANSPORTER: TEST_NATS_URL, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, NAMESPACE: namespace, JWT_SECRET: "openapi-test-secret-0123456789abcdef" },
-		});
-	});
-
-	after(async () => {
-		await remote?.stop();
-		await platform?.stop();
-		await db?.drop();
-	});
+	const split = useGatewayWithRemoteService(docsProbe, ["api", "auth", "documents", "llm"]);
 
 	it("documents a remote service's actions, texts and examples included, and drops them when it leaves", async () => {
-		expectProbeDocumented(await waitForDocs(platform!.baseUrl, paths => Boolean(paths["/api/v1/optimizer/studies"])));
-		await remote!.stop();
-		const without = await waitForDocs(platform!.baseUrl, paths => !paths["/api/v1/optimizer/studies"]);
+		expectProbeDocumented(await waitForDocs(split.platform.baseUrl, paths => Boolean(paths["/api/v1/optimizer/studies"])));
+		await split.remote.stop();
+		const without = await waitForDocs(split.platform.baseUrl, paths => !paths["/api/v1/optimizer/studies"]);
 		expect(without).to.not.have.property("/api/v1/optimizer/studies");
 	});
 });
