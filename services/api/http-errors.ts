@@ -32,9 +32,15 @@ function fromMultipartError(err: { message?: unknown }): HttpErrorBody | undefin
 	return { error: { type: "UNSUPPORTED_MEDIA_TYPE", message: "Send the upload as multipart/form-data with the file in the field `file`", code: 415 } };
 }
 
+/** moleculer-web's own per-address limit says only "Rate limit exceeded", with no type. */
+function fromGatewayRateLimit(err: { name?: unknown; code?: unknown; type?: unknown }): HttpErrorBody | undefined {
+	if (err?.name !== "RateLimitExceeded" || err.code !== 429) return undefined;
+	return { error: { type: "TOO_MANY_REQUESTS", message: "Too many requests from this address; try again after the time in Retry-After", code: 429 } };
+}
+
 /** What a client is told about any error, parser errors included. */
 export function describeError(err: unknown): HttpErrorBody {
-	return fromParserError(err as never) ?? fromMultipartError(err as never) ?? toHttpError(err);
+	return fromParserError(err as never) ?? fromMultipartError(err as never) ?? fromGatewayRateLimit(err as never) ?? toHttpError(err);
 }
 
 /** The platform's JSON error answer, `{ error: { type, message, code } }`, for every route. */

@@ -204,7 +204,7 @@ for (const backend of BACKENDS) {
 				expect(statuses.filter(s => s === 429)).to.have.length(0);
 				const limited = await http(platform.baseUrl, "GET", "/api/v1/auth/me", { headers: from(ip) });
 				expect(limited.status).to.equal(429);
-				expect(limited.body.error.code).to.equal(429);
+				expect(limited.body.error).to.include({ type: "TOO_MANY_REQUESTS", code: 429 });
 				expect(Number(limited.headers.get("retry-after"))).to.be.within(1, 60);
 				expect((await http(platform.baseUrl, "GET", "/api/v1/auth/me", { headers: from(freshIp()) })).status).to.equal(401);
 			});
