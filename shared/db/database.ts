@@ -64,6 +64,29 @@ function createSequelize(location: string, config: PlatformConfig): Sequelize {
 	});
 }
 
+/** Removes NUL characters from every string value about to be written. */
+function withoutNul(values: Record<string, unknown> | undefined): void {
+	if (!values) return;
+	for (const [key, value] of Object.entries(values)) {
+		if (typeof value === "string" && value.includes("\u0000")) values[key] = value.replaceAll("\u0000", "");
+	}
+}
+
+/**
+ * Text from outside (a provider's answer, say) may hold NUL characters, which PostgreSQL text
+ * cannot store and which cut an SQLite statement short: one such answer would fail its whole batch
+ * of call records, again and again. A NUL means nothing in text, so it is dropped on the way in.
+ * (Requests are refused at the gateway instead: services/api/nul-characters.ts.)
+ */
+function dropNulCharactersOnWrite(sequelize: Sequelize): void {
+	sequelize.addHook("beforeSave", instance => withoutNul((instance as unknown as { dataValues: Record<string, unknown> }).dataValues));
+	sequelize.addHook("beforeBulkCreate", instances => {
+		for (const instance of instances as unknown as { dataValues: Record<string, unknown> }[]) withoutNul(instance.dataValues);
+	});
+	sequelize.addHook("beforeBulkUpdate", options => withoutNul((options as { attributes?: Record<string, unknown> }).attributes));
+	sequelize.addHook("beforeUpsert", values => withoutNul(values as unknown as Record<string, unknown>));
+}
+
 async function prepare(sequelize: Sequelize): Promise<void> {
 	if (sequelize.getDialect() === "sqlite") {
 		// WAL lets readers run while the single writer writes; busy_timeout queues writers instead of failing.
@@ -79,6 +102,7 @@ export async function acquireDatabase(config: PlatformConfig): Promise<Sequelize
 	let shared = databases.get(location);
 	if (!shared) {
 		const sequelize = createSequelize(location, config);
+		dropNulCharactersOnWrite(sequelize);
 		shared = { sequelize, users: 0, ready: prepare(sequelize) };
 		databases.set(location, shared);
 	}

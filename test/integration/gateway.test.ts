@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { BACKENDS, startPlatform, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
+import { registerUser } from "../helpers/users.ts";
 
 for (const backend of BACKENDS) {
 	describe(`gateway basics (${backend.name})`, function () {
@@ -30,6 +31,32 @@ for (const backend of BACKENDS) {
 			expect(res.headers.get("content-type")).to.match(/text\/plain/);
 			expect(res.text).to.match(/^# TYPE process_memory_heap_size_total gauge$/m);
 			expect(res.text).to.match(/moleculer_request_total/);
+		});
+
+		it("refuses a NUL character in any parameter, nested or in the query, with 422 naming it, before any database sees it", async () => {
+			const user = await registerUser(platform.baseUrl);
+			const token = user.accessToken;
+			const refused = [
+				{ method: "POST", path: "/api/v1/llm/complete", body: { profile: "\u0000" }, field: "profile" },
+				{ method: "POST", path: "/api/v1/llm/complete", body: { messages: [{ role: "user", content: "hi\u0000there" }], providers: ["local"] }, field: "messages.0.content" },
+				{ method: "POST", path: "/api/v1/optimizer/studies", body: { name: "nul\u0000study" }, field: "name" },
+				{ method: "GET", path: "/api/v1/documents?limit=10&tag=%00", field: "tag" },
+				{ method: "DELETE", path: "/api/v1/profiles/a%00b", field: "name" },
+			] as const;
+			for (const request of refused) {
+				const res = await http(platform.baseUrl, request.method, request.path, { token, body: "body" in request ? request.body : undefined });
+				expect(res.status, `${request.method} ${request.path}`).to.equal(422);
+				expect(res.body.error.type).to.equal("VALIDATION_ERROR");
+				expect(res.body.error.message).to.contain(`\`${request.field}\``).and.to.contain("NUL");
+				expect(res.body.error.details).to.deep.equal([{ type: "stringNul", field: request.field, message: res.body.error.message }]);
+			}
+			expect((await http(platform.baseUrl, "GET", "/api/v1/optimizer/studies", { token })).body.total, "no study was created").to.equal(0);
+
+			const key = (await http(platform.baseUrl, "POST", "/api/v1/auth/api-keys", { token, body: { name: "nul test" } })).body.key;
+			const chat = await http(platform.baseUrl, "POST", "/v1/chat/completions", { token: key, body: { model: "fast", messages: [{ role: "user", content: "\u0000" }] } });
+			expect(chat.status).to.equal(422);
+			expect(chat.body.error).to.include({ type: "invalid_request_error", code: "validation_error" });
+			expect((await http(platform.baseUrl, "GET", "/api/v1/auth/me", { token })).status, "still serving").to.equal(200);
 		});
 
 		it("echoes the caller's request id", async () => {

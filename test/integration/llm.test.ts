@@ -253,6 +253,23 @@ for (const backend of BACKENDS) {
 			expect(anthropic.requests).to.have.length(1);
 		});
 
+		it("stores a provider answer holding NUL characters (without them), and goes on storing every call", async () => {
+			anthropic.script({ text: "before\u0000after", usage: { inputTokens: 3, outputTokens: 3 } });
+			const registered = await registerUser(platform.baseUrl);
+			const body = { prompt: "a NUL in the answer", providers: ["anthropic"], params: { temperature: 0 } };
+			const first = await complete(body, registered.accessToken);
+			expect(first.status).to.equal(200);
+			expect(first.body.output).to.equal("before\u0000after"); // passed on as the provider said it
+			anthropic.script({ text: "a plain answer", usage: { inputTokens: 3, outputTokens: 3 } });
+			await complete({ ...body, prompt: "the next call" }, registered.accessToken);
+			await platform.restart(); // stopping writes every call record
+			await platform.broker.cacher?.clean(`${RESULT_CACHE_PREFIX}.**`);
+			const again = await complete(body, registered.accessToken);
+			expect(again.body).to.deep.include({ cached: true, output: "beforeafter" });
+			const usage = await http(platform.baseUrl, "GET", "/api/v1/llm/usage", { token: registered.accessToken });
+			expect(usage.body.calls, "both calls were stored").to.equal(2);
+		});
+
 		it("streams: a provider that sends no first token in time is a 504 in OpenAI's shape", async () => {
 			openai.script({ text: "too late", chunkDelayMs: 600 }); // LLM_TIMEOUT_MS=400
 			const res = await http(platform.baseUrl, "POST", "/v1/chat/completions", {

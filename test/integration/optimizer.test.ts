@@ -384,20 +384,21 @@ for (const backend of BACKENDS) {
 				expect(used.status, used.text).to.equal(200);
 			});
 
-			const malformed: [string, string][] = [
-				["a name over 64 characters", "a".repeat(65)],
-				["a name with a space", encodeURIComponent("shared name")],
-				["a name starting with a dash", "-shared-name"],
-				["a name with a slash", encodeURIComponent("shared/name")],
-				["a name with a NUL byte", "shared%00name"],
-				["a name with a letter outside ASCII", encodeURIComponent("sharéd-name")],
+			const malformed: [string, string, string][] = [
+				["a name over 64 characters", "a".repeat(65), "stringPattern"],
+				["a name with a space", encodeURIComponent("shared name"), "stringPattern"],
+				["a name starting with a dash", "-shared-name", "stringPattern"],
+				["a name with a slash", encodeURIComponent("shared/name"), "stringPattern"],
+				// Refused at the gateway, before the service's own validation.
+				["a name with a NUL byte", "shared%00name", "stringNul"],
+				["a name with a letter outside ASCII", encodeURIComponent("sharéd-name"), "stringPattern"],
 			];
-			for (const [what, name] of malformed) {
+			for (const [what, name, rule] of malformed) {
 				it(`answers 422 VALIDATION_ERROR to ${what}, deleting nothing`, async () => {
 					const res = await remove(name, alice.accessToken);
 					expect(res.status, res.text).to.equal(422);
 					expect(res.body.error).to.include({ type: "VALIDATION_ERROR", code: 422 });
-					expect(res.body.error.details?.[0]).to.include({ field: "name", type: "stringPattern" });
+					expect(res.body.error.details?.[0]).to.include({ field: "name", type: rule });
 					expect(await profilesOf(alice.accessToken)).to.deep.equal(alicesBefore);
 				});
 			}
