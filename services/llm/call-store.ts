@@ -34,6 +34,12 @@ const SPEND_CACHE_USERS = 10_000;
 
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
 
+type PendingRecord = CallRecord & { createdAt: Date };
+
+/** The database is down or restarting (try the records again later), not refusing what they hold. */
+const isDatabaseUnreachable = (err: unknown): boolean =>
+	/^Sequelize(Connection\w*|HostNotReachable|HostNotFound|InvalidConnection|Timeout)Error$/.test((err as Error)?.name ?? "") || /SQLITE_BUSY|SQLITE_LOCKED|SQLITE_IOERR|SQLITE_FULL/.test((err as Error)?.message ?? "");
+
 /**
  * Stores every call. Writes happen behind the answer, in batches (one transaction per batch), so a
  * call costs the caller no database round trip; spend not yet written is counted from memory, so a
@@ -43,7 +49,7 @@ export class CallStore {
 	readonly #sequelize: Sequelize;
 	readonly #models: LlmModels;
 	readonly #logger: Logger;
-	#pending: (CallRecord & { createdAt: Date })[] = [];
+	#pending: PendingRecord[] = [];
 	/** `user\nmonth` -> spend recorded but not yet committed (pending or in a batch being written). */
 	readonly #unwritten = new Map<string, { cost: number; calls: number }>();
 	/** `user\nmonth` -> the committed total as last read (plus what this node committed since). */
@@ -82,6 +88,39 @@ export class CallStore {
 	async #writeBatch(): Promise<void> {
 		const batch = this.#pending.splice(0, this.#pending.length);
 		if (batch.length === 0) return;
+		try {
+			await this.#write(batch);
+		} catch (err) {
+			if (!isDatabaseUnreachable(err)) {
+				// A record the database refuses must not hold back the others: write them one by one.
+				for (const call of batch) await this.#writeAlone(call);
+				return;
+			}
+			this.#keepForLater(batch, err);
+		}
+	}
+
+	async #writeAlone(call: PendingRecord): Promise<void> {
+		try {
+			await this.#write([call]);
+		} catch (err) {
+			if (isDatabaseUnreachable(err)) return this.#keepForLater([call], err);
+			// Its cost stays counted in this node's unwritten spend: a budget errs on the strict side.
+			this.#logger.error(`Dropping an LLM call record the database refuses (${call.provider}:${call.model}, user ${call.userId ?? "-"}): ${(err as Error).message}`);
+		}
+	}
+
+	#keepForLater(records: PendingRecord[], err: unknown): void {
+		// Keep the records for the next flush unless that would grow without bound.
+		this.#pending.unshift(...records);
+		const dropped = this.#pending.length - MAX_PENDING;
+		if (dropped > 0) this.#pending.splice(0, dropped);
+		this.#logger.error(`Storing ${records.length} LLM call records failed${dropped > 0 ? ` (${dropped} dropped)` : ""}: ${(err as Error).message}`);
+		this.#timer ??= setTimeout(() => void this.flush(), 1_000);
+	}
+
+	/** One transaction: the records, and their users' monthly spend. */
+	async #write(batch: PendingRecord[]): Promise<void> {
 		const spend = new Map<string, { userId: string; month: string; cost: number; calls: number }>();
 		for (const call of batch) {
 			if (!call.userId || call.status === "cached") continue;
@@ -91,55 +130,46 @@ export class CallStore {
 			entry.calls += 1;
 			spend.set(key, entry);
 		}
-		try {
-			await this.#sequelize.transaction(async transaction => {
-				await this.#models.LlmCall.bulkCreate(
-					batch.map(call => ({
-						id: crypto.randomUUID(),
-						userId: call.userId,
-						provider: call.provider,
-						model: call.model,
-						paramsHash: call.paramsHash,
-						status: call.status,
-						errorType: call.errorType ?? null,
-						inputTokens: call.usage.inputTokens,
-						outputTokens: call.usage.outputTokens,
-						costUsd: call.costUsd,
-						latencyMs: Math.round(call.latencyMs),
-						output: call.status === "ok" ? (call.output ?? null) : null,
-						data: call.status === "ok" && call.data !== undefined ? JSON.stringify(call.data) : null,
-						finishReason: call.status === "ok" ? (call.finishReason ?? null) : null,
-						createdAt: call.createdAt,
-					})),
-					{ transaction }
+		await this.#sequelize.transaction(async transaction => {
+			await this.#models.LlmCall.bulkCreate(
+				batch.map(call => ({
+					id: crypto.randomUUID(),
+					userId: call.userId,
+					provider: call.provider,
+					model: call.model,
+					paramsHash: call.paramsHash,
+					status: call.status,
+					errorType: call.errorType ?? null,
+					inputTokens: call.usage.inputTokens,
+					outputTokens: call.usage.outputTokens,
+					costUsd: call.costUsd,
+					latencyMs: Math.round(call.latencyMs),
+					output: call.status === "ok" ? (call.output ?? null) : null,
+					data: call.status === "ok" && call.data !== undefined ? JSON.stringify(call.data) : null,
+					finishReason: call.status === "ok" ? (call.finishReason ?? null) : null,
+					createdAt: call.createdAt,
+				})),
+				{ transaction }
+			);
+			for (const entry of spend.values()) {
+				await this.#sequelize.query(
+					`INSERT INTO llm_user_spend (user_id, month, cost_usd, calls) VALUES (:userId, :month, :cost, :calls)
+					 ON CONFLICT (user_id, month) DO UPDATE SET cost_usd = llm_user_spend.cost_usd + excluded.cost_usd, calls = llm_user_spend.calls + excluded.calls`,
+					{ replacements: entry, transaction }
 				);
-				for (const entry of spend.values()) {
-					await this.#sequelize.query(
-						`INSERT INTO llm_user_spend (user_id, month, cost_usd, calls) VALUES (:userId, :month, :cost, :calls)
-						 ON CONFLICT (user_id, month) DO UPDATE SET cost_usd = llm_user_spend.cost_usd + excluded.cost_usd, calls = llm_user_spend.calls + excluded.calls`,
-						{ replacements: entry, transaction }
-					);
-				}
-			});
-			for (const [key, written] of spend) {
-				const committed = this.#committed.peek(key);
-				if (committed) {
-					committed.cost += written.cost;
-					committed.calls += written.calls;
-				}
-				const entry = this.#unwritten.get(key);
-				if (!entry) continue;
-				entry.cost -= written.cost;
-				entry.calls -= written.calls;
-				if (entry.calls <= 0) this.#unwritten.delete(key);
 			}
-		} catch (err) {
-			// Keep the records for the next flush unless that would grow without bound.
-			this.#pending.unshift(...batch);
-			const dropped = this.#pending.length - MAX_PENDING;
-			if (dropped > 0) this.#pending.splice(0, dropped);
-			this.#logger.error(`Storing ${batch.length} LLM call records failed${dropped > 0 ? ` (${dropped} dropped)` : ""}: ${(err as Error).message}`);
-			this.#timer ??= setTimeout(() => void this.flush(), 1_000);
+		});
+		for (const [key, written] of spend) {
+			const committed = this.#committed.peek(key);
+			if (committed) {
+				committed.cost += written.cost;
+				committed.calls += written.calls;
+			}
+			const entry = this.#unwritten.get(key);
+			if (!entry) continue;
+			entry.cost -= written.cost;
+			entry.calls -= written.calls;
+			if (entry.calls <= 0) this.#unwritten.delete(key);
 		}
 	}
 

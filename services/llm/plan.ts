@@ -39,6 +39,9 @@ interface PlanContext {
 }
 
 /** `provider` (its default model) or `provider:model`; a model name may itself contain colons (`llama3.2:1b`). */
+/** As long as llm_calls.model holds; no provider names its models longer. */
+const MAX_MODEL_NAME_LENGTH = 200;
+
 function parseTarget(entry: string, context: PlanContext): Target {
 	const colon = entry.indexOf(":");
 	const name = colon < 0 ? entry : entry.slice(0, colon);
@@ -48,6 +51,7 @@ function parseTarget(entry: string, context: PlanContext): Target {
 	}
 	const model = colon < 0 ? provider.defaultModel(context.config) : entry.slice(colon + 1);
 	if (!model) throw invalidInput(`"${entry}" names no model after the colon`);
+	if (model.length > MAX_MODEL_NAME_LENGTH) throw invalidInput(`The model name in "${entry.slice(0, 40)}..." is longer than ${MAX_MODEL_NAME_LENGTH} characters`);
 	return { provider: name, model };
 }
 

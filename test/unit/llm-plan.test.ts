@@ -79,6 +79,9 @@ describe("llm request planning", () => {
 		expect(invalid({ providers: ["openai"] }).message).to.match(/messages/);
 		expect(invalid({ prompt: "x", providers: ["openai:"] }).code).to.equal(422);
 		expect(invalid({ prompt: "x", model: "__proto__" }).code).to.equal(422);
+		// Longer than the stored records' model column: refused before any call, not at the write.
+		expect(invalid({ prompt: "x", providers: [`openai:${"m".repeat(201)}`] }).message).to.match(/longer than 200 characters/);
+		expect(plan({ prompt: "x", providers: [`openai:${"m".repeat(200)}`] }).targets[0].model).to.have.length(200);
 	});
 
 	it("takes a profile's values as defaults under the request's own", () => {
