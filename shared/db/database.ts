@@ -76,7 +76,7 @@ function withoutNul(values: Record<string, unknown> | undefined): void {
  * Text from outside (a provider's answer, say) may hold NUL characters, which PostgreSQL text
  * cannot store and which cut an SQLite statement short: one such answer would fail its whole batch
  * of call records, again and again. A NUL means nothing in text, so it is dropped on the way in.
- * (Requests are refused at the gateway instead: services/api/nul-characters.ts.)
+ * (Requests are refused at the gateway instead: services/api/param-guards.ts.)
  */
 function dropNulCharactersOnWrite(sequelize: Sequelize): void {
 	sequelize.addHook("beforeSave", instance => withoutNul((instance as unknown as { dataValues: Record<string, unknown> }).dataValues));

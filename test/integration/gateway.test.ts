@@ -59,6 +59,20 @@ for (const backend of BACKENDS) {
 			expect((await http(platform.baseUrl, "GET", "/api/v1/auth/me", { token })).status, "still serving").to.equal(200);
 		});
 
+		it("refuses parameters nested deeper than 32 levels with 422 (JSON.parse takes them; sending them to another node would not)", async () => {
+			const { accessToken } = await registerUser(platform.baseUrl);
+			// Written out by hand: JSON.stringify itself gives up on nesting this deep.
+			const deep = `{"prompt":"hi","extra":${"[".repeat(5_000)}"bottom"${"]".repeat(5_000)}}`;
+			const res = await http(platform.baseUrl, "POST", "/api/v1/llm/complete", { token: accessToken, raw: deep, headers: { "content-type": "application/json" } });
+			expect(res.status).to.equal(422);
+			expect(res.body.error.details[0]).to.include({ type: "objectTooDeep" });
+			expect(res.body.error.details[0].field).to.match(/^extra\.0\.0/);
+			let ordinary: unknown = { a: 1 };
+			for (let level = 0; level < 20; level++) ordinary = { nested: ordinary };
+			const fine = await http(platform.baseUrl, "POST", "/api/v1/llm/complete", { token: accessToken, body: { task: { types: ["language"], input: "Hello there, how are you?" }, providers: ["local"], extra: ordinary } });
+			expect(fine.status, fine.text).to.equal(200);
+		});
+
 		it("echoes the caller's request id", async () => {
 			const res = await http(platform.baseUrl, "GET", "/api/v1/nothing-here", { headers: { "x-request-id": "req-abc-123" } });
 			expect(res.headers.get("x-request-id")).to.equal("req-abc-123");

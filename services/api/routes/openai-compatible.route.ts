@@ -3,7 +3,7 @@ import type { Context, Service } from "moleculer";
 import { serviceUnavailable } from "../../../shared/errors.ts";
 import { describeError, retryAfterSeconds } from "../http-errors.ts";
 import { routeMissingBecauseServiceIsDown } from "../route-availability.ts";
-import { refuseNulCharacters } from "../nul-characters.ts";
+import { guardParams } from "../param-guards.ts";
 import { clientIp } from "../client-ip.ts";
 import { API_RATE_LIMIT } from "./rest-api.route.ts";
 
@@ -35,7 +35,7 @@ export function openAiCompatibleRoute() {
 		callOptions: { timeout: 120_000 },
 		rateLimit: { ...API_RATE_LIMIT, name: "openai-compatible" },
 		onBeforeCall(ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage & { $params?: unknown }) {
-			refuseNulCharacters(req.$params);
+			guardParams(req.$params);
 			ctx.meta.ip = clientIp(req);
 			ctx.meta.userAgent = req.headers["user-agent"] ?? null;
 		},

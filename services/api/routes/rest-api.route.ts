@@ -6,7 +6,7 @@ import { REFRESH_COOKIE } from "../../../shared/contracts/auth.ts";
 import { invalidInput } from "../../../shared/errors.ts";
 import { gateUploads } from "../../../shared/upload-gate.middleware.ts";
 import { clientIp } from "../client-ip.ts";
-import { refuseNulCharacters } from "../nul-characters.ts";
+import { guardParams } from "../param-guards.ts";
 import { SharedRateLimitStore } from "../rate-limit/rate-limit-store.ts";
 
 /**
@@ -40,7 +40,7 @@ export function restApiRoute(config: PlatformConfig) {
 		callOptions: { timeout: 60_000 },
 		rateLimit: { ...API_RATE_LIMIT, name: "rest-api" },
 		onBeforeCall(ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage & { $params?: unknown }, _res: unknown, alias?: { type?: string }) {
-			refuseNulCharacters(req.$params);
+			guardParams(req.$params);
 			// An upload is taken only once the whole request has arrived cleanly (a second file refuses it all).
 			if (alias?.type === "multipart") gateUploads(ctx, req);
 			ctx.meta.ip = clientIp(req);
