@@ -4,7 +4,7 @@ import ApiGateway from "moleculer-web";
 import { platformConfig } from "../../shared/platform.ts";
 import { forbidden, serviceUnavailable, unauthorized } from "../../shared/errors.ts";
 import { learnRouteOwners, routeMissingBecauseServiceIsDown, type GatewayRoute } from "./route-availability.ts";
-import { sendErrorResponse } from "./http-errors.ts";
+import { describeError, sendErrorResponse } from "./http-errors.ts";
 import { refuseUploads } from "../../shared/upload-gate.middleware.ts";
 import { healthRoute } from "./routes/health.route.ts";
 import { metricsRoute } from "./routes/metrics.route.ts";
@@ -61,6 +61,16 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 	},
 
 	methods: {
+		/**
+		 * moleculer-web's own, which logs every error without a 4xx `code` as a server error, stack
+		 * and all. Parser and multipart errors are the client's (a 400 or 415 for the client), so they
+		 * are only logged when they really are ours.
+		 */
+		errorHandler(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
+			if (describeError(err).error.code < 500) return gatewayMethods.sendError.call(this, req, res, err);
+			gatewayMethods.errorHandler.call(this, req, res, err);
+		},
+
 		/**
 		 * moleculer-web's own, run on every (re)generation of a route's aliases from the registry; the
 		 * gateway then remembers which service served which path, to answer 503 once it is gone.
