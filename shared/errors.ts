@@ -46,6 +46,9 @@ export function paymentRequired(message: string): Errors.MoleculerClientError {
 	return new MoleculerClientError(message, 402, "BUDGET_EXCEEDED");
 }
 
+/** What a client is told while a service it needs is down or cannot be reached. */
+export const SERVICE_UNREACHABLE = "A service needed for this request is not reachable; try again shortly";
+
 export function serviceUnavailable(message: string): Errors.MoleculerError {
 	return new MoleculerError(message, 503, "SERVICE_UNAVAILABLE");
 }
@@ -65,7 +68,7 @@ export function toHttpError(err: unknown): HttpErrorBody {
 	const e = err as { code?: unknown; type?: unknown; message?: unknown; data?: unknown; name?: string };
 	const type = typeof e?.type === "string" ? e.type : undefined;
 	if (type && UNAVAILABLE_TYPES.has(type)) {
-		return { error: { type: "SERVICE_UNAVAILABLE", message: "A service needed for this request is not reachable; try again shortly", code: 503 } };
+		return { error: { type: "SERVICE_UNAVAILABLE", message: SERVICE_UNREACHABLE, code: 503 } };
 	}
 	if (typeof e?.name === "string" && /^Sequelize(Connection\w*|HostNotReachable|HostNotFound)Error$/.test(e.name)) {
 		return { error: { type: "SERVICE_UNAVAILABLE", message: "The database is not reachable right now; try again shortly", code: 503 } };

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
 import type { Context, Middleware } from "moleculer";
+import { badRequest } from "./errors.ts";
 
 /**
  * Holds an uploaded file's end back until the whole request has been read without a problem.
@@ -21,7 +22,7 @@ export class UploadGate {
 			// malformed part has already been refused through fail().
 			req.once("end", () => resolve());
 			req.once("close", () => {
-				if (!req.complete) reject(Object.assign(new Error("The upload was interrupted before the whole request arrived"), { code: 400, type: "BAD_REQUEST" }));
+				if (!req.complete) reject(badRequest("The upload was interrupted before the whole request arrived"));
 			});
 			this.#fail = reject;
 		});
@@ -68,6 +69,7 @@ export function refuseUploads(req: IncomingMessage, err: unknown): void {
 
 /** Gives every stream a gated context sends to an action through its gate (a no-op for any other call). */
 export function uploadGateMiddleware(): Middleware {
+	// Moleculer's typings give the `call` hook the wrong type (a promise, not the wrapped call).
 	return {
 		name: "UploadGate",
 		call(next: (actionName: string, params: unknown, opts: Record<string, unknown>) => Promise<unknown>) {
@@ -77,6 +79,5 @@ export function uploadGateMiddleware(): Middleware {
 				return next(actionName, params, opts);
 			};
 		},
-		// Moleculer's typings give the `call` hook the wrong type (a promise, not the wrapped call).
 	} as unknown as Middleware;
 }

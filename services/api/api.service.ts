@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { platformConfig } from "../../shared/platform.ts";
-import { forbidden, serviceUnavailable, unauthorized } from "../../shared/errors.ts";
-import { learnRouteOwners, routeMissingBecauseServiceIsDown, type GatewayRoute } from "./route-availability.ts";
+import { forbidden, unauthorized } from "../../shared/errors.ts";
+import { learnRouteOwners, outageForMissingRoute, type GatewayRoute } from "./route-availability.ts";
 import { describeError, sendErrorResponse } from "./http-errors.ts";
 import { refuseUploads } from "../../shared/upload-gate.middleware.ts";
 import { healthRoute } from "./routes/health.route.ts";
@@ -44,7 +44,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		debounceTime: 50,
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			refuseUploads(req, err);
-			sendErrorResponse(req, res, routeMissingBecauseServiceIsDown(this, req, err) ? serviceUnavailable("A service needed for this request is not reachable; try again shortly") : err);
+			sendErrorResponse(req, res, outageForMissingRoute(this, req, err));
 		},
 	},
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Service, ServiceBroker } from "moleculer";
+import { SERVICE_UNREACHABLE, serviceUnavailable } from "../../shared/errors.ts";
 
 /**
  * moleculer-web answers 404 for a path whose alias is gone, and auto-aliases go when the service's
@@ -148,8 +149,13 @@ function availableServices(broker: ServiceBroker): Set<string> {
 	return new Set((broker.registry.getServiceList({ onlyAvailable: true }) as unknown as RegisteredService[]).map(service => service.fullName));
 }
 
+/** The error to answer `req` with: a 503 when the gateway's 404 `err` means "its service is down", else `err`. */
+export function outageForMissingRoute(gateway: Service, req: IncomingMessage, err: unknown): unknown {
+	return routeMissingBecauseServiceIsDown(gateway, req, err) ? serviceUnavailable(SERVICE_UNREACHABLE) : err;
+}
+
 /** Whether the gateway's 404 `err` for `req` means "its service is down" rather than "no such path". */
-export function routeMissingBecauseServiceIsDown(gateway: Service, req: IncomingMessage, err: unknown): boolean {
+function routeMissingBecauseServiceIsDown(gateway: Service, req: IncomingMessage, err: unknown): boolean {
 	if ((err as { code?: number })?.code !== 404 || (err as { type?: string }).type !== "NOT_FOUND" || (err as { name?: string }).name !== "NotFoundError") return false;
 	const request = req as IncomingMessage & { parsedUrl?: string; originalUrl?: string; $route?: GatewayRoute };
 	const path = request.parsedUrl ?? (request.originalUrl ?? request.url ?? "").split("?")[0];

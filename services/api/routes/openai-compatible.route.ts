@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service } from "moleculer";
-import { serviceUnavailable } from "../../../shared/errors.ts";
 import { describeError, retryAfterSeconds } from "../http-errors.ts";
-import { routeMissingBecauseServiceIsDown } from "../route-availability.ts";
+import { outageForMissingRoute } from "../route-availability.ts";
 import { guardParams } from "../param-guards.ts";
 import { clientIp } from "../client-ip.ts";
 import { API_RATE_LIMIT } from "./rest-api.route.ts";
@@ -41,8 +40,7 @@ export function openAiCompatibleRoute() {
 		},
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			// The gateway's 404 for a path of the `openai` service while no node runs it: an outage, as on /api/v1.
-			if (routeMissingBecauseServiceIsDown(this, req, err)) err = serviceUnavailable("A service needed for this request is not reachable; try again shortly");
-			const body = describeError(err);
+			const body = describeError(outageForMissingRoute(this, req, err));
 			const { error } = body;
 			if (res.headersSent) {
 				res.end();
