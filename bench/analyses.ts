@@ -23,16 +23,15 @@ import { freePort } from "../test/helpers/topology.ts";
 import { http } from "../test/helpers/http.ts";
 import { registerUser } from "../test/helpers/users.ts";
 import { parseEventStream, reportPages } from "../test/helpers/analyses.ts";
+import { flag, numberOption, textOption } from "./lib/options.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUDGET_PEAK_RSS_MB = 350;
 const IN_FLIGHT = 20;
 const USERS = 10;
-const dist = process.argv.includes("--dist");
-const documentsArg = process.argv.indexOf("--documents");
-const SMALL_DOCUMENTS = documentsArg > 0 ? Number(process.argv[documentsArg + 1]) : 200;
-const nodeOptionsArg = process.argv.indexOf("--node-options");
-const NODE_OPTIONS = nodeOptionsArg > 0 ? process.argv[nodeOptionsArg + 1] : "";
+const dist = flag("dist");
+const SMALL_DOCUMENTS = numberOption("documents", 200);
+const NODE_OPTIONS = textOption("node-options") ?? "";
 
 interface Client {
 	token: string;

@@ -18,17 +18,14 @@ import autocannon from "autocannon";
 import { freePort } from "../test/helpers/topology.ts";
 import { http } from "../test/helpers/http.ts";
 import { registerUser, uniqueEmail } from "../test/helpers/users.ts";
+import { flag, numberOption } from "./lib/options.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUDGET_PEAK_RSS_MB = 350;
 
-function option(name: string, fallback: number): number {
-	const at = process.argv.indexOf(`--${name}`);
-	return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
-const SECONDS = option("seconds", 15);
-const CONNECTIONS = option("connections", 50);
-const COMPILED = process.argv.includes("--compiled");
+const SECONDS = numberOption("seconds", 15);
+const CONNECTIONS = numberOption("connections", 50);
+const COMPILED = flag("compiled");
 
 function procStatusMb(pid: number, field: "VmRSS" | "VmHWM"): number {
 	const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");

@@ -14,11 +14,11 @@ import { loadConfig } from "../shared/config.ts";
 import { documentLimits } from "../services/documents/limits.ts";
 import type { ExtractionPool as ExtractionPoolClass } from "../services/documents/extraction/extraction-pool.ts";
 import { pdfDocument } from "../test/helpers/documents.ts";
+import { flag, numberOption } from "./lib/options.ts";
 
 const PAGES = 100;
-const dist = process.argv.includes("--dist");
-const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const dist = flag("dist");
+const RUNS = numberOption("runs", 5);
 
 function memoryMb(): { rss: number; peak: number } {
 	const status = fs.readFileSync("/proc/self/status", "utf8");

@@ -32,6 +32,7 @@ import { checkBuilt, ONE_PROCESS_PER_SERVICE, startPlatform, type RunningPlatfor
 import { sleep, stopAllChildren, stopEverythingOnExit } from "./lib/processes.ts";
 import { makeUploadFiles, Workload, type Job, type Sample } from "./lib/workload.ts";
 import { describeJobs, errorsByStatus, isError, machineLine, ms, printTable } from "./lib/report.ts";
+import { flag, repeatedOption } from "./lib/options.ts";
 
 const CLIENTS = 10;
 const BASELINE_MS = 5_000;
@@ -231,7 +232,7 @@ try {
 	await assertUsesRedis(redis.url);
 	const load = workload.run(Number.MAX_SAFE_INTEGER);
 	const outcomes: FaultOutcome[] = [];
-	const chosen = process.argv.flatMap((arg, i) => (arg === "--fault" ? [process.argv[i + 1].toLowerCase()] : []));
+	const chosen = repeatedOption("fault").map(word => word.toLowerCase());
 	for (const fault of faults(platform, redis, nats, postgres).filter(f => chosen.length === 0 || chosen.some(c => f.name.toLowerCase().includes(c)))) {
 		console.log(`  ${fault.name} ...`);
 		outcomes.push(await runFault(fault, platform));
@@ -246,7 +247,7 @@ try {
 	console.log(held ? "every expectation held" : "SOME EXPECTATIONS FAILED (see verdicts)");
 	await showJobRows(workload.jobs.filter(job => job.outcome === undefined), postgres.url);
 	exitCode = held ? 0 : 1;
-	if (process.argv.includes("--logs")) {
+	if (flag("logs")) {
 		for (const node of platform.nodes) console.log(`--- ${node.name}, its last warnings and errors\n${node.child.output.join("").split("\n").filter(line => /"level":(40|50|60)/.test(line)).slice(-30).join("\n")}`);
 	}
 	await platform.stop();

@@ -26,23 +26,20 @@ import OpenAI from "openai";
 import { fakeProviderEnv, startFakeOpenAI, type FakeProvider } from "../test/helpers/fake-providers/index.ts";
 import { checkBuilt, EMBEDDED, startPlatform } from "./lib/platform.ts";
 import { startChild, stopAllChildren, stopChild, stopEverythingOnExit } from "./lib/processes.ts";
+import { envOptions, flag, numberOption } from "./lib/options.ts";
 
 const BUDGET_OVERHEAD_MS = 2;
 const CONNECTIONS = 50;
-const arg = (name: string, fallback: number) => {
-	const i = process.argv.indexOf(`--${name}`);
-	return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const DURATION_S = arg("duration", 10);
-const SEQUENTIAL = arg("sequential", 2000);
-const WARM_UP = arg("warm-up", 2000);
+const DURATION_S = numberOption("duration", 10);
+const SEQUENTIAL = numberOption("sequential", 2000);
+const WARM_UP = numberOption("warm-up", 2000);
 /** `--env NAME=value` adds a variable to the platform process, e.g. NODE_OPTIONS=--cpu-prof to profile it. */
-const EXTRA_ENV = Object.fromEntries(process.argv.flatMap((arg, i) => (arg === "--env" ? [process.argv[i + 1].split(/=(.*)/s).slice(0, 2)] : []))) as Record<string, string>;
+const EXTRA_ENV = envOptions();
 const MODEL = "openai:gpt-4o-mini";
 const BODY: OpenAI.ChatCompletionCreateParamsNonStreaming = { model: MODEL, messages: [{ role: "user", content: "Summarise the benefits of solar panels in one sentence." }], max_tokens: 64 };
 
 // Child mode: serve the fake provider from its own process, print its URL, live until killed.
-if (process.argv.includes("--serve-fake")) {
+if (flag("serve-fake")) {
 	const fake = await startFakeOpenAI();
 	fake.script(() => {
 		fake.requests.length = 0; // the log would grow for the whole run

@@ -9,12 +9,12 @@
 import { ANALYSIS_TASKS, type AnalysisTaskType } from "../shared/contracts/llm.ts";
 import { loadConfig } from "../shared/config.ts";
 import { localProvider } from "../services/llm/providers/local/index.ts";
+import { numberOption } from "./lib/options.ts";
 
 const BUDGET_50K_WORDS_MS = 1_000;
 const BUDGET_LOAD_RSS_MB = 40;
 const SIZES = [1_000, 10_000, 50_000];
-const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const RUNS = numberOption("runs", 5);
 const config = loadConfig({});
 
 const COMPANIES = ["Northwind Traders", "Acme Robotics Inc.", "Globex Energy", "Initech Ltd.", "Umbrella Logistics GmbH"];

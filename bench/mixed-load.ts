@@ -35,20 +35,15 @@ import { showJobRows } from "./lib/job-rows.ts";
 import { sleep, stopAllChildren, stopEverythingOnExit } from "./lib/processes.ts";
 import { makeUploadFiles, Workload, type Job, type Operation } from "./lib/workload.ts";
 import { describeJobs, errorsByStatus, figuresByKind, machineLine, mb, ms, printTable, verdict } from "./lib/report.ts";
+import { envOptions, flag, numberOption } from "./lib/options.ts";
 
 const BUDGET = { readyMs: 2_000, idleMb: 128, peakMb: 350 };
 const IDLE_WAIT_MS = 5_000;
-const option = (name: string, fallback: number) => {
-	const at = process.argv.indexOf(`--${name}`);
-	return at > 0 ? Number(process.argv[at + 1]) : fallback;
-};
-const SECONDS = option("seconds", 45);
-const CLIENTS = option("clients", 50);
-const EXTRA_ENV = Object.fromEntries(
-	process.argv.flatMap((arg, i) => (arg === "--env" ? [process.argv[i + 1].split(/=(.*)/s).slice(0, 2)] : []))
-) as Record<string, string>;
-const onlyEmbedded = process.argv.includes("--embedded");
-const onlyTopology = process.argv.includes("--topology");
+const SECONDS = numberOption("seconds", 45);
+const CLIENTS = numberOption("clients", 50);
+const EXTRA_ENV = envOptions();
+const onlyEmbedded = flag("embedded");
+const onlyTopology = flag("topology");
 
 /** The standard mix, in relative weights: mostly cached reads, then chat calls, analyses, uploads, sign-ins. */
 const MIX: Record<Operation, number> = { document: 15, text: 15, list: 12, "analysis-get": 13, chat: 18, analysis: 12, upload: 10, login: 5 };

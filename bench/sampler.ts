@@ -8,9 +8,9 @@
 import { createSampler } from "../services/optimizer/samplers/create-sampler.ts";
 import type { Observation, SamplerName } from "../services/optimizer/samplers/sampler.ts";
 import type { Configuration, Dimension } from "../services/optimizer/search-space.ts";
+import { numberOption } from "./lib/options.ts";
 
-const seedsArg = process.argv.indexOf("--seeds");
-const SEEDS = seedsArg > 0 ? Number(process.argv[seedsArg + 1]) : 30;
+const SEEDS = numberOption("seeds", 30);
 const BUDGETS = [20, 40, 80];
 
 interface Problem {

@@ -14,13 +14,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../test/helpers/topology.ts";
+import { numberOption } from "./lib/options.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUDGET_READY_MS = 2_000;
 const BUDGET_IDLE_RSS_MB = 128;
 const IDLE_WAIT_MS = 5_000;
-const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+const RUNS = numberOption("runs", 3);
 
 function rssMb(pid: number): number {
 	const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");

@@ -21,14 +21,14 @@ import { freePort } from "../test/helpers/topology.ts";
 import { http } from "../test/helpers/http.ts";
 import { registerUser } from "../test/helpers/users.ts";
 import { uploadMultipart } from "../test/helpers/documents.ts";
+import { flag, numberOption } from "./lib/options.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FILE_BYTES = 25 * 1000 * 1000;
 const BUDGET_RISE_MB = 40;
 const SAMPLE_EVERY_MS = 5;
-const dist = process.argv.includes("--dist");
-const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+const dist = flag("dist");
+const RUNS = numberOption("runs", 3);
 
 function rssMb(pid: number): number {
 	const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
