@@ -60,6 +60,12 @@ export interface HttpErrorBody {
 /** Moleculer's own errors that mean "the service that should answer is not reachable right now". */
 const UNAVAILABLE_TYPES = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "BROKER_DISCONNECTED", "REQUEST_REJECTED"]);
 
+/** Sequelize could not reach the database (down, restarting, refusing connections). */
+export function isDatabaseUnreachable(err: unknown): boolean {
+	const name = (err as { name?: unknown })?.name;
+	return typeof name === "string" && /^Sequelize(Connection\w*|HostNotReachable|HostNotFound)Error$/.test(name);
+}
+
 /**
  * The one place an error becomes what a client sees: client errors keep their message and details;
  * anything else is a generic message, so no stack trace or internal detail reaches the client.
@@ -70,7 +76,7 @@ export function toHttpError(err: unknown): HttpErrorBody {
 	if (type && UNAVAILABLE_TYPES.has(type)) {
 		return { error: { type: "SERVICE_UNAVAILABLE", message: SERVICE_UNREACHABLE, code: 503 } };
 	}
-	if (typeof e?.name === "string" && /^Sequelize(Connection\w*|HostNotReachable|HostNotFound)Error$/.test(e.name)) {
+	if (isDatabaseUnreachable(err)) {
 		return { error: { type: "SERVICE_UNAVAILABLE", message: "The database is not reachable right now; try again shortly", code: 503 } };
 	}
 	if (type === "REQUEST_TIMEOUT") {

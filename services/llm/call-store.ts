@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "moleculer";
 import type { Sequelize } from "sequelize";
+import { isDatabaseUnreachable } from "../../shared/errors.ts";
 import type { Usage } from "../../shared/contracts/llm.ts";
 import type { LlmCallRow, LlmModels } from "./models.ts";
 
@@ -36,9 +37,12 @@ const monthOf = (date: Date) => date.toISOString().slice(0, 7);
 
 type PendingRecord = CallRecord & { createdAt: Date };
 
-/** The database is down or restarting (try the records again later), not refusing what they hold. */
-const isDatabaseUnreachable = (err: unknown): boolean =>
-	/^Sequelize(Connection\w*|HostNotReachable|HostNotFound|InvalidConnection|Timeout)Error$/.test((err as Error)?.name ?? "") || /SQLITE_BUSY|SQLITE_LOCKED|SQLITE_IOERR|SQLITE_FULL/.test((err as Error)?.message ?? "");
+/**
+ * The database cannot take the records now (down, restarting, a connection gone bad, busy or full):
+ * try them again later. Anything else is the database refusing what a record holds.
+ */
+const isWorthRetryingLater = (err: unknown): boolean =>
+	isDatabaseUnreachable(err) || /^Sequelize(InvalidConnection|Timeout)Error$/.test((err as Error)?.name ?? "") || /SQLITE_BUSY|SQLITE_LOCKED|SQLITE_IOERR|SQLITE_FULL/.test((err as Error)?.message ?? "");
 
 /**
  * Stores every call. Writes happen behind the answer, in batches (one transaction per batch), so a
@@ -91,7 +95,7 @@ export class CallStore {
 		try {
 			await this.#write(batch);
 		} catch (err) {
-			if (!isDatabaseUnreachable(err)) {
+			if (!isWorthRetryingLater(err)) {
 				// A record the database refuses must not hold back the others: write them one by one.
 				for (const call of batch) await this.#writeAlone(call);
 				return;
@@ -104,7 +108,7 @@ export class CallStore {
 		try {
 			await this.#write([call]);
 		} catch (err) {
-			if (isDatabaseUnreachable(err)) return this.#keepForLater([call], err);
+			if (isWorthRetryingLater(err)) return this.#keepForLater([call], err);
 			// Its cost stays counted in this node's unwritten spend: a budget errs on the strict side.
 			this.#logger.error(`Dropping an LLM call record the database refuses (${call.provider}:${call.model}, user ${call.userId ?? "-"}): ${(err as Error).message}`);
 		}
