@@ -6,7 +6,7 @@ import { notFound, unauthorized } from "./errors.ts";
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether `id` is a UUID (any case), the shape of every id the platform hands out. */
-export const isUuid = (id: string): boolean => UUID_PATTERN.test(id);
+const isUuid = (id: string): boolean => UUID_PATTERN.test(id);
 
 /** The authenticated caller, or 401: every per-user action starts here. */
 export function callerOf<User extends AuthenticatedUser>(ctx: Context<unknown, { user?: User | null }>): User {

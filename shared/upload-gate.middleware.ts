@@ -12,7 +12,7 @@ import { badRequest } from "./errors.ts";
  * action sees the file end only once the request body has ended cleanly; if the request fails
  * first, the file fails instead (with the request's error), and the action writes nothing.
  */
-export class UploadGate {
+class UploadGate {
 	readonly #settled: Promise<void>;
 	#fail: (err: Error) => void = () => {};
 

@@ -132,7 +132,7 @@ export class RouteOwners {
 const owners = new WeakMap<Service, RouteOwners>();
 
 /** The paths `gateway` has learned; one record per gateway service. */
-export function routeOwners(gateway: Service): RouteOwners {
+function routeOwners(gateway: Service): RouteOwners {
 	let record = owners.get(gateway);
 	if (!record) owners.set(gateway, (record = new RouteOwners()));
 	return record;
