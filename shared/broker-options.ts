@@ -6,6 +6,7 @@ import { busOutageMiddleware } from "./bus-outage.middleware.ts";
 import { uploadGateMiddleware } from "./upload-gate.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
+import { lengthBeforePattern } from "./validation/length-before-pattern.ts";
 
 /** Entries the in-memory cache may hold, from the memory budget (about 2,000 per 512 MB). */
 export function memoryCacheEntries(config: PlatformConfig): number {
@@ -64,6 +65,8 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 			...(config.services.includes("api") ? [uploadGateMiddleware()] : []),
 			...(config.transporter ? [busOutageMiddleware()] : []),
 		],
+		// Every action's params: a string over its max is refused before any pattern runs on it.
+		validator: { type: "Fastest", options: { plugins: [lengthBeforePattern] } },
 		serializer: "JSON",
 		requestTimeout: 30_000,
 		retryPolicy: { enabled: false },

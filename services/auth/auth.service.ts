@@ -311,7 +311,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 		 */
 		setRole: {
 			visibility: "public",
-			params: { email: { type: "email", normalize: true }, role: { type: "enum", values: ["user", "admin"] } },
+			params: { email: credentialsParams.email, role: { type: "enum", values: ["user", "admin"] } },
 			async handler(this: AuthThis, ctx: Context<{ email: string; role: Role }>): Promise<PublicUser> {
 				const user = await this.models.User.findOne({ where: { email: ctx.params.email } });
 				if (!user) throw notFound("User");

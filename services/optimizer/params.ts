@@ -6,7 +6,7 @@
 export const byIdParams = { id: { type: "string", min: 1, max: 64 } } as const;
 
 /** Profile names travel in URLs and in `profile` fields of other requests: plain and short. */
-export const profileNameParam = { type: "string", pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, messages: { stringPattern: "A profile name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit" } } as const;
+export const profileNameParam = { type: "string", max: 64, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, messages: { stringPattern: "A profile name is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit" } } as const;
 
 export const applyParams = {
 	...byIdParams,
