@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import path from "node:path";
+import { modelNameProblem } from "./validation/model-name.ts";
 
 /** The five services this codebase ships; SERVICES may only name these. */
 export const SERVICE_NAMES = ["api", "auth", "documents", "llm", "optimizer"] as const;
@@ -163,8 +164,9 @@ function llmAliases(env: Env): Record<string, LlmAlias> {
 			throw new ConfigError("LLM_ALIASES", `alias "${name}": strategy must be one of ${LLM_STRATEGIES.join(", ")}`);
 		}
 		const providers = alias?.providers;
-		if (!Array.isArray(providers) || providers.length === 0 || !providers.every(p => typeof p === "string" && MODEL_REF.test(p))) {
-			throw new ConfigError("LLM_ALIASES", `alias "${name}": providers must be a non-empty list of "provider" or "provider:model"`);
+		if (modelNameProblem(name)) throw new ConfigError("LLM_ALIASES", `alias "${name}" ${modelNameProblem(name)}: clients name aliases where they name models`);
+		if (!Array.isArray(providers) || providers.length === 0 || !providers.every(p => typeof p === "string" && MODEL_REF.test(p) && !modelNameProblem(p))) {
+			throw new ConfigError("LLM_ALIASES", `alias "${name}": providers must be a non-empty list of "provider" or "provider:model" (letters, digits and . _ : / - only, no '..' segment)`);
 		}
 		aliases[name] = { strategy, providers };
 	}

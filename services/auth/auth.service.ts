@@ -21,6 +21,7 @@ import { SessionDenylist } from "./session-denylist.ts";
 import { credentialsParams, apiKeyNameParam, nameParam, refreshTokenParam } from "./params.ts";
 import { clearedRefreshCookie, refreshCookie } from "./refresh-cookie.ts";
 import { OPENAPI } from "./openapi.ts";
+import { listLimitParam, listOffsetParam } from "../../shared/validation/pagination.ts";
 
 const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 const MAX_API_KEYS_PER_USER = 50;
@@ -292,8 +293,8 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			openapi: OPENAPI.listUsers,
 			roles: ["admin"],
 			params: {
-				limit: { type: "number", integer: true, min: 1, max: 100, default: 20, convert: true },
-				offset: { type: "number", integer: true, min: 0, default: 0, convert: true },
+				limit: listLimitParam,
+				offset: listOffsetParam,
 			},
 			async handler(this: AuthThis, ctx: Context<{ limit: number; offset: number }, Meta>) {
 				const { rows, count } = await this.models.User.findAndCountAll({

@@ -23,6 +23,7 @@ import { attachBlob, releaseBlob } from "./storage/blob-registry.ts";
 import { ExtractionLimitError, ExtractionPool } from "./extraction/extraction-pool.ts";
 import { textByteLimit } from "./extraction/extract-plain.ts";
 import { BINARY_FORMATS } from "./detection/formats.ts";
+import { listLimitParam, listOffsetParam } from "../../shared/validation/pagination.ts";
 
 /** Staged uploads older than this were left by a process that died mid-upload (uploads time out after a minute). */
 const STALE_STAGING_MS = 60 * 60 * 1000;
@@ -88,8 +89,8 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 		list: {
 			rest: "GET /",
 			params: {
-				limit: { type: "number", integer: true, min: 1, max: 100, convert: true, default: 20 },
-				offset: { type: "number", integer: true, min: 0, convert: true, default: 0 },
+				limit: listLimitParam,
+				offset: listOffsetParam,
 			},
 			async handler(this: DocumentsThis, ctx: DocumentContext<{ limit: number; offset: number }>): Promise<{ items: DocumentSummary[]; total: number }> {
 				const user = callerOf(ctx);

@@ -9,6 +9,7 @@ import { OVERHEAD_HEADER, PROVIDER_TIME_HEADER } from "./timing-headers.ts";
 import type { ProviderListing } from "./orchestrator.ts";
 import { allProvidersFailed } from "./provider-failure.ts";
 import type { StreamChunk } from "./stream-session.ts";
+import { modelNameParam } from "../../shared/validation/model-name.ts";
 
 type ContentPart = { type: string; text?: string };
 
@@ -29,7 +30,7 @@ interface ChatCompletionRequest {
 /** The request, checked like OpenAI checks it; unknown fields (user, seed, ...) are accepted and ignored. */
 const chatCompletionParams = {
 	$$strict: false,
-	model: { type: "string", min: 1, max: 300 },
+	model: modelNameParam,
 	messages: {
 		type: "array",
 		min: 1,
@@ -44,9 +45,9 @@ const chatCompletionParams = {
 	},
 	temperature: { type: "number", optional: true, min: 0, max: 2 },
 	top_p: { type: "number", optional: true, min: 0, max: 1 },
-	max_tokens: { type: "number", optional: true, integer: true, positive: true },
-	max_completion_tokens: { type: "number", optional: true, integer: true, positive: true },
-	stop: [{ type: "string", optional: true }, { type: "array", optional: true, items: "string", max: 4 }],
+	max_tokens: { type: "number", optional: true, integer: true, positive: true, max: 1_000_000 },
+	max_completion_tokens: { type: "number", optional: true, integer: true, positive: true, max: 1_000_000 },
+	stop: [{ type: "string", optional: true, max: 200 }, { type: "array", optional: true, items: { type: "string", max: 200 }, max: 4 }],
 	stream: { type: "boolean", optional: true },
 	stream_options: { type: "object", optional: true, props: { include_usage: { type: "boolean", optional: true } } },
 	response_format: { type: "object", optional: true, props: { type: { type: "enum", values: ["text", "json_object", "json_schema"] } } },

@@ -6,6 +6,7 @@ import { SAMPLER_NAMES, type SamplerName } from "../samplers/sampler.ts";
 import type { Budget, EarlyStopping, Example, Objective, StudyDefinition, StudyTask } from "./definition.ts";
 import { STUDY_DEFAULTS, STUDY_LIMITS as LIMITS } from "./limits.ts";
 import { userRegexProblem } from "../scorers/user-regex.ts";
+import { modelNameProblem } from "../../../shared/validation/model-name.ts";
 
 /** Numeric parameters a study may search, with the range each accepts. */
 const NUMERIC_PARAMS = {
@@ -221,8 +222,9 @@ function numericDimension(problems: Problems, name: NumericParam, value: unknown
 type ProviderList = ParseOptions["providers"];
 
 function checkProvider(problems: Problems, path: string, entry: string, providers: ProviderList): void {
-	if (!MODEL_PATTERN.test(entry)) {
-		problems.add(path, `"${entry}" is not a provider name or provider:model`);
+	const problem = modelNameProblem(entry);
+	if (problem || !MODEL_PATTERN.test(entry)) {
+		problems.add(path, `"${entry.slice(0, 80)}" ${problem ?? "is not a provider name or provider:model"}`);
 		return;
 	}
 	const name = entry.split(":")[0];
