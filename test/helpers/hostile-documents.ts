@@ -176,3 +176,21 @@ function zipOf(entries: CompressedEntry[]): Buffer {
 	end.writeUInt32LE(offset, 16);
 	return Buffer.concat([...locals, directory, end]);
 }
+
+const WORDS = "the grid operator in Lyon reported megawatt hours from solar sites and costs fell by percent while storage in Oslo grew steadily across the region during winter months as Maria Schulz said on Monday".split(" ");
+
+/** `characters` of English-looking prose (sentences and paragraphs), different for each seed. */
+export function longEnglishText(characters: number, seed: number): string {
+	let state = seed;
+	const next = () => (state = (state * 1103515245 + 12345) & 0x7fffffff);
+	const parts: string[] = [];
+	let length = 0;
+	while (length < characters) {
+		const words = Array.from({ length: 8 + (next() % 15) }, () => WORDS[next() % WORDS.length]);
+		const sentence = `${words.join(" ")}. `;
+		parts.push(sentence[0].toUpperCase() + sentence.slice(1));
+		length += sentence.length;
+		if (parts.length % 8 === 0) parts.push("\n\n");
+	}
+	return parts.join("").slice(0, characters);
+}

@@ -10,6 +10,7 @@ import { startHostilePlatform, withBystander, sampleRss, rssSettles, type Hostil
 import { extractedDocument, pdfDocument, uploadAndExtract, uploadFile, type UploadFile } from "../helpers/documents.ts";
 import { docxBomb, pdfBomb } from "../helpers/hostile-documents.ts";
 import { registerUser } from "../helpers/users.ts";
+import { untilRouted } from "../helpers/routed.ts";
 import { stopAllChildren } from "../helpers/child-processes.ts";
 
 const MB = 1024 * 1024;
@@ -21,6 +22,7 @@ describe("hostile: extraction bombs", function () {
 
 	before(async () => {
 		platform = await startHostilePlatform();
+		await untilRouted(platform.baseUrl);
 		token = (await registerUser(platform.baseUrl)).accessToken;
 		// The upload path's modules load on first use: measure the bombs against a platform that has seen one document.
 		const warm = await uploadAndExtract(platform.baseUrl, token, { name: "warm-up.pdf", bytes: await pdfDocument(["An ordinary page."]) }, 60_000);

@@ -6,6 +6,7 @@ import type { HostileAttack } from "../attack.ts";
 import { extractedDocument, pdfDocument, uploadAndExtract, uploadFile, type UploadFile } from "../../../test/helpers/documents.ts";
 import { docxBomb, pdfBomb } from "../../../test/helpers/hostile-documents.ts";
 import { registerUser } from "../../../test/helpers/users.ts";
+import { untilRouted } from "../../../test/helpers/routed.ts";
 
 const MB = 1024 * 1024;
 
@@ -18,6 +19,7 @@ function bomb(name: string, build: () => Promise<UploadFile>): HostileAttack {
 	return {
 		name,
 		async setup(baseUrl) {
+			await untilRouted(baseUrl);
 			const { accessToken: token } = await registerUser(baseUrl);
 			// One ordinary document first, so the upload path's modules are loaded before the baseline is taken.
 			await uploadAndExtract(baseUrl, token, { name: "warm-up.pdf", bytes: await pdfDocument(["An ordinary page."]) }, 60_000);

@@ -18,9 +18,11 @@ export interface ExtractionSandboxOptions {
 
 /** Why a document ended without an outcome from its process; the text is for the uploader. */
 export class ExtractionLimitError extends Error {
-	constructor(message: string) {
+	readonly limit: "memory" | "time";
+	constructor(limit: "memory" | "time", message: string) {
 		super(message);
 		this.name = "ExtractionLimitError";
+		this.limit = limit;
 	}
 }
 
@@ -49,6 +51,8 @@ function residentMb(pid: number): number | undefined {
 /** One forked extraction process, reused for one document after another until it idles out or is killed. */
 class ExtractionProcess {
 	readonly child: ChildProcess;
+	/** Documents it has extracted: memory a former document left behind counts against the next one's. */
+	documents = 0;
 	#exited = false;
 	#idleTimer: NodeJS.Timeout | undefined;
 
@@ -113,13 +117,13 @@ class ExtractionProcess {
 				if ("ok" in outcome) resolve(outcome.ok);
 				else reject(outcome.error);
 			};
-			const overMemory = () => new ExtractionLimitError(`Extracting the text needed more than ${options.memoryMb} MB of memory; the document is too large or too complex`);
+			const overMemory = () => new ExtractionLimitError("memory", `Extracting the text needed more than ${options.memoryMb} MB of memory; the document is too large or too complex`);
 			const watchdog = setInterval(() => {
 				const rss = child.pid === undefined ? undefined : residentMb(child.pid);
 				if (rss !== undefined && rss > options.memoryMb) settle({ error: overMemory() }, true);
 			}, WATCH_EVERY_MS);
 			const deadline = setTimeout(() => {
-				settle({ error: new ExtractionLimitError(`Extracting the text took longer than ${Math.round(options.timeLimitMs / 1000)} s; the document is too large or too complex`) }, true);
+				settle({ error: new ExtractionLimitError("time", `Extracting the text took longer than ${Math.round(options.timeLimitMs / 1000)} s; the document is too large or too complex`) }, true);
 			}, options.timeLimitMs);
 			const onAbort = () => settle({ error: signal!.reason instanceof Error ? signal!.reason : new Error("aborted") }, true);
 			const onMessage = (reply: ExtractionReply) => {
@@ -161,18 +165,26 @@ export class ExtractionSandbox {
 		this.#options = options;
 	}
 
-	/** Extracts in an extraction process. `task.bytes` is copied there. */
+	/**
+	 * Extracts in an extraction process. `task.bytes` is copied there. A document that passes the
+	 * memory ceiling in a process that had extracted others before is tried once more in a fresh
+	 * process, so only the document's own appetite, never what an earlier one left, can fail it.
+	 */
 	async run(task: ExtractionTask, signal?: AbortSignal): Promise<ExtractionOutcome> {
 		await this.#turn(signal);
-		let worker: ExtractionProcess | undefined;
 		try {
-			worker = this.#take();
-			const outcome = await worker.run(task, this.#options, signal);
-			this.#giveBack(worker);
-			return outcome;
-		} catch (err) {
-			worker?.kill();
-			throw err;
+			for (;;) {
+				const worker = this.#take();
+				try {
+					const outcome = await worker.run(task, this.#options, signal);
+					worker.documents++;
+					this.#giveBack(worker);
+					return outcome;
+				} catch (err) {
+					worker.kill();
+					if (!(err instanceof ExtractionLimitError && err.limit === "memory") || worker.documents === 0) throw err;
+				}
+			}
 		} finally {
 			this.#busy--;
 			this.#waiting.shift()?.();
@@ -213,12 +225,13 @@ export class ExtractionSandbox {
 	}
 
 	/**
-	 * An idle process is kept for the next document unless it still holds more than half its
-	 * ceiling (glibc rarely returns a large document's memory): then a fresh one is cheaper.
+	 * An idle process is kept for the next document (pdf.js loaded, about 1 s saved) unless it
+	 * still holds more than three quarters of its ceiling (glibc rarely returns a large document's
+	 * memory): then a fresh one leaves the next document more room.
 	 */
 	#giveBack(worker: ExtractionProcess): void {
 		const rss = worker.child.pid === undefined ? undefined : residentMb(worker.child.pid);
-		if (this.#closed || !worker.alive || (rss !== undefined && rss > this.#options.memoryMb / 2)) {
+		if (this.#closed || !worker.alive || (rss !== undefined && rss > (this.#options.memoryMb * 3) / 4)) {
 			worker.dismiss();
 			return;
 		}
