@@ -83,6 +83,8 @@ export interface PlatformConfig {
 		openaiCompatible: ProviderEndpoint & { models: string[] };
 	};
 	llm: LlmSettings;
+	extraction: ExtractionSettings;
+	analyzer: AnalyzerSettings;
 }
 
 /** A start-up configuration problem; its message names the variable to set. */
@@ -206,6 +208,50 @@ function llmSettings(env: Env, memoryBudgetMb: number): LlmSettings {
 		consensusJudge: judge,
 	};
 }
+
+// ---- Untrusted-work sandboxes (EXTRACTION_*, ANALYZER_*; docs/documents.md, docs/local-analyzer.md)
+
+/** Text extraction runs in child processes with a hard ceiling on all their memory. */
+export interface ExtractionSettings {
+	/** Child processes extracting at once (each one document). */
+	processes: number;
+	/** Resident memory (MB) of one extraction process; past it the process is killed and the document fails. */
+	memoryMb: number;
+	/** Bytes a document may expand to while its streams and zip entries are inflated, counted as they inflate. */
+	maxDecodedBytes: number;
+	/** PDF pages; a PDF declaring more is refused before any page is read. */
+	maxPages: number;
+	/** Wall-clock time (ms) for one document; past it the process is killed and the document fails. */
+	timeoutMs: number;
+}
+
+/** The offline analyzer runs in worker threads, off the event loop that answers everyone. */
+export interface AnalyzerSettings {
+	threads: number;
+	/** Old-generation heap (MB) of each analyzer thread; a task that needs more fails, the thread is replaced. */
+	heapMb: number;
+	/** Longest input text (characters) the offline analyzer takes; a longer one is refused. */
+	maxInputChars: number;
+}
+
+function extractionSettings(env: Env, memoryBudgetMb: number): ExtractionSettings {
+	return {
+		processes: integer(env, "EXTRACTION_PROCESSES", memoryBudgetMb >= 1024 ? 2 : 1, 1, 64),
+		memoryMb: integer(env, "EXTRACTION_MEMORY_MB", Math.max(128, Math.floor((memoryBudgetMb * 3) / 8)), 96, 1024 * 1024),
+		maxDecodedBytes: integer(env, "EXTRACTION_MAX_DECODED_MB", Math.max(16, Math.floor((memoryBudgetMb * 3) / 32)), 1, 1024 * 1024) * 1024 * 1024,
+		maxPages: integer(env, "EXTRACTION_MAX_PAGES", 2_000, 1, 1_000_000),
+		timeoutMs: integer(env, "EXTRACTION_TIMEOUT_MS", 120_000, 1_000, 3_600_000),
+	};
+}
+
+function analyzerSettings(env: Env, memoryBudgetMb: number): AnalyzerSettings {
+	return {
+		threads: integer(env, "ANALYZER_THREADS", memoryBudgetMb >= 1024 ? 2 : 1, 1, 64),
+		heapMb: integer(env, "ANALYZER_HEAP_MB", Math.max(64, Math.floor(memoryBudgetMb / 4)), 32, 1024 * 1024),
+		maxInputChars: integer(env, "ANALYZER_MAX_INPUT_CHARS", memoryBudgetMb * 2048, 1_000, 100_000_000),
+	};
+}
+// ---- end of the sandboxes' block
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
 	const raw = text(env, name)?.toLowerCase();
@@ -349,5 +395,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 			},
 		},
 		llm: llmSettings(env, memoryBudgetMb),
+		extraction: extractionSettings(env, memoryBudgetMb),
+		analyzer: analyzerSettings(env, memoryBudgetMb),
 	};
 }

@@ -115,6 +115,7 @@ const LlmService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Recor
 	},
 
 	async stopped(this: LlmThis) {
+		await Promise.all([...(this.orchestrator?.providers.values() ?? [])].map(provider => provider.close?.()));
 		await this.store?.close();
 		await this.limits?.stop();
 	},

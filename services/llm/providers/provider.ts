@@ -50,6 +50,8 @@ export interface Provider {
 	prices?: Record<string, { input: number; output: number }>;
 	complete(request: ProviderRequest, config: PlatformConfig): Promise<ProviderResponse>;
 	stream?(request: ProviderRequest, config: PlatformConfig): AsyncIterable<StreamEvent>;
+	/** Releases what the provider started (threads, connections) when the service stops. */
+	close?(): Promise<void>;
 }
 
 /**
