@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { BACKENDS, usePlatform } from "../helpers/platform.ts";
+import { BACKENDS, startPlatform, usePlatform, type TestPlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser, uniqueEmail } from "../helpers/users.ts";
 import { closeAll, fakeProviderEnv, startFakeOpenAI, type FakeProvider, type FakeRequest } from "../helpers/fake-providers/index.ts";
@@ -18,12 +18,25 @@ function freshIp(): string {
 
 const count = (statuses: number[], status: number) => statuses.filter(s => s === status).length;
 
+/** Shared by both nodes of a suite, so a token signed by one is valid on the other. */
+const JWT_SECRET = "limits-concurrency-test-secret-0123456789";
+
+/** A second node of the suite's deployment (its own gateway, auth and llm services, the same database and Redis), for a test's duration. */
+async function withSecondNode<T>(env: Record<string, string | undefined>, test: (second: TestPlatform) => Promise<T>): Promise<T> {
+	const second = await startPlatform({ env });
+	try {
+		return await test(second);
+	} finally {
+		await second.stop();
+	}
+}
+
 for (const backend of BACKENDS) {
 	describe(`limits under concurrency: sign-in attempts (${backend.name})`, function () {
 		// Behind a proxy, so each request can come from an address of its own (X-Forwarded-For).
-		const platform = usePlatform(backend, { env: { TRUST_PROXY: "true" } });
-		const login = (email: string, password: string, ip: string) =>
-			http(platform.baseUrl, "POST", "/api/v1/auth/login", { body: { email, password }, headers: { "x-forwarded-for": ip } });
+		const platform = usePlatform(backend, { env: { TRUST_PROXY: "true", JWT_SECRET } });
+		const login = (email: string, password: string, ip: string, baseUrl = platform.baseUrl) =>
+			http(baseUrl, "POST", "/api/v1/auth/login", { body: { email, password }, headers: { "x-forwarded-for": ip } });
 
 		it("40 wrong passwords for one account in parallel: only the free 5 are verified, the rest are refused before argon2", async () => {
 			const account = await registerUser(platform.baseUrl);
@@ -46,6 +59,20 @@ for (const backend of BACKENDS) {
 			expect(count(statuses, 401), statuses.join(",")).to.equal(30);
 			expect(count(statuses, 429)).to.equal(10);
 		});
+
+		if (backend.requires.includes("redis")) {
+			it("holds across nodes: guesses split over two auth nodes get the same 5 verifications and the same 30 per address", async () => {
+				await withSecondNode(platform.env, async second => {
+					const node = (i: number) => (i % 2 ? second.baseUrl : platform.baseUrl);
+					const account = await registerUser(platform.baseUrl);
+					const guesses = (await Promise.all(Array.from({ length: 40 }, (_, i) => login(account.email, `wrong-${i}`, freshIp(), node(i))))).map(r => r.status);
+					expect(count(guesses, 401), guesses.join(",")).to.be.at.most(8);
+					const attacker = freshIp();
+					const spray = (await Promise.all(Array.from({ length: 40 }, (_, i) => login(uniqueEmail(`spray${i}`), "Spray-password-1", attacker, node(i))))).map(r => r.status);
+					expect(count(spray, 401), spray.join(",")).to.equal(30);
+				});
+			});
+		}
 
 		it("a successful sign-in gives its attempt back to the address", async () => {
 			const address = freshIp();
@@ -74,7 +101,7 @@ for (const backend of BACKENDS) {
 		let token: string;
 		const platform = usePlatform(backend, async () => {
 			openai = await startFakeOpenAI();
-			return { env: { ...fakeProviderEnv({ openai }), LLM_USER_MONTHLY_BUDGET_USD: "0.05", LLM_USER_REQUESTS_PER_MINUTE: "0", LLM_TIMEOUT_MS: "5000" } };
+			return { env: { ...fakeProviderEnv({ openai }), LLM_USER_MONTHLY_BUDGET_USD: "0.05", LLM_USER_REQUESTS_PER_MINUTE: "0", LLM_TIMEOUT_MS: "5000", JWT_SECRET } };
 		});
 		const complete = (body: unknown) => http(platform.baseUrl, "POST", "/api/v1/llm/complete", { token, body });
 		const spent = async () => (await http(platform.baseUrl, "GET", "/api/v1/llm/usage", { token })).body as { spentUsd: number; calls: number };
@@ -97,6 +124,20 @@ for (const backend of BACKENDS) {
 			expect(usage.spentUsd).to.be.at.most(0.05);
 			expect(usage.spentUsd).to.be.closeTo(count(statuses, 200) * (10 * GPT_4O_MINI.input + 10_000 * GPT_4O_MINI.output), 1e-9);
 		});
+
+		if (backend.requires.includes("redis")) {
+			it("holds across nodes: 20 paid calls split over two llm nodes spend at most the budget (one Redis counter)", async () => {
+				openai.script(answerAtTheLimit);
+				await withSecondNode(platform.env, async second => {
+					const send = (i: number) =>
+						http(i % 2 ? second.baseUrl : platform.baseUrl, "POST", "/api/v1/llm/complete", { token, body: { prompt: "hi", providers: ["openai:gpt-4o-mini"], params: { max_tokens: 10_000 } } });
+					const statuses = (await Promise.all(Array.from({ length: 20 }, (_, i) => send(i)))).map(r => r.status);
+					expect(count(statuses, 402), statuses.join(",")).to.be.at.least(1);
+					await http(second.baseUrl, "GET", "/api/v1/llm/usage", { token }); // writes the second node's records
+				});
+				expect((await spent()).spentUsd).to.be.at.most(0.05);
+			});
+		}
 
 		it("a call whose worst case passes the budget is refused with 402 naming the budget, and the provider is never called", async () => {
 			openai.script(answerAtTheLimit);
