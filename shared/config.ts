@@ -26,6 +26,8 @@ export interface LlmAlias {
 export interface LlmPrice {
 	input: number;
 	output: number;
+	/** A long-context tier: these prices for the whole call once its input passes `inputTokens` (Gemini's 200k). */
+	above?: { inputTokens: number; input: number; output: number };
 }
 
 /** The llm service's limits and choices (LLM_* variables; docs/llm.md). */
@@ -46,10 +48,15 @@ export interface LlmSettings {
 	/** Completion requests per user per minute; 0 means no limit. */
 	userRequestsPerMinute: number;
 	aliases: Record<string, LlmAlias>;
-	/** Per `provider:model`, over the built-in table. */
+	/** Per `provider:model`, over the maintained price catalog (@pydantic/genai-prices). */
 	pricing: Record<string, LlmPrice>;
 	/** `provider:model` that judges consensus; unset means agreement between the answers decides. */
 	consensusJudge?: string;
+	/**
+	 * Output tokens a paid call may produce when the request sets no max_tokens: sent to the provider,
+	 * so the worst case the budget reserves before the call is a true bound.
+	 */
+	defaultMaxTokens: number;
 }
 
 export interface PlatformConfig {
@@ -206,6 +213,7 @@ function llmSettings(env: Env, memoryBudgetMb: number): LlmSettings {
 		aliases: llmAliases(env),
 		pricing: llmPricing(env),
 		consensusJudge: judge,
+		defaultMaxTokens: integer(env, "LLM_DEFAULT_MAX_TOKENS", 4096, 1, 1_000_000),
 	};
 }
 

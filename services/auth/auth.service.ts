@@ -145,15 +145,13 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 				const { email } = ctx.params;
 				const password = normalizePassword(ctx.params.password);
 				const ip = ctx.meta.ip ?? "unknown";
-				await this.throttle.assertMayTry(email, ip);
+				// Reserved before the verification, counted as a failure until it succeeds: parallel guesses cannot pass the limits.
+				await this.throttle.reserveAttempt(email, ip);
 				const user = await this.models.User.findOne({ where: { email } });
 				// An unknown address costs the same hash as a wrong password, and counts the same.
 				const valid = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyAgainstNothing(password);
-				if (!user || !valid) {
-					await this.throttle.recordFailure(email, ip);
-					throw unauthorized(INVALID_CREDENTIALS);
-				}
-				await this.throttle.recordSuccess(email);
+				if (!user || !valid) throw unauthorized(INVALID_CREDENTIALS);
+				await this.throttle.recordSuccess(email, ip);
 				if (await this.hasher.needsRehash(user.passwordHash)) {
 					await user.update({ passwordHash: await this.hasher.hash(password) });
 				}

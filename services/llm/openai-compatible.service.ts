@@ -5,6 +5,7 @@ import { platformConfig } from "../../shared/platform.ts";
 import { badRequest } from "../../shared/errors.ts";
 import type { CallerMeta } from "../../shared/contracts/auth.ts";
 import type { ChatMessage, CompleteParams, CompleteResult } from "../../shared/contracts/llm.ts";
+import { abortableReadable } from "./abortable-readable.ts";
 import { OVERHEAD_HEADER, PROVIDER_TIME_HEADER } from "./timing-headers.ts";
 import type { ProviderListing } from "./orchestrator.ts";
 import { allProvidersFailed } from "./provider-failure.ts";
@@ -131,7 +132,8 @@ const OpenAiCompatibleService: ServiceSchema<ServiceSettingSchema, Record<string
 					const chunks = await ctx.call<Readable, CompleteParams>("llm.stream", request);
 					ctx.meta.$responseType = "text/event-stream";
 					ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, "Cache-Control": "no-cache", "X-Accel-Buffering": "no", ...overhead() };
-					return Readable.from(toServerSentEvents(chunks, ctx.params.model, ctx.params.stream_options?.include_usage === true));
+					// The client going away (the gateway destroys this stream) reaches the llm stream, and its provider, at once.
+					return abortableReadable(toServerSentEvents(chunks, ctx.params.model, ctx.params.stream_options?.include_usage === true), () => chunks.destroy());
 				}
 				const result = await ctx.call<CompleteResult, CompleteParams>("llm.complete", request);
 				const chosen = result.chosen ? result.results.find(r => r.provider === result.chosen!.provider && r.model === result.chosen!.model) : result.results.find(r => !r.error);

@@ -300,7 +300,7 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 
 	async started(this: OptimizerThis) {
 		const config = platformConfig(this.broker);
-		this.prices = new ModelPrices(config);
+		this.prices = new ModelPrices(this.broker);
 		this.queue = new JobQueue<StudyRow>({
 			name: "optimizer",
 			model: this.models.Study,
