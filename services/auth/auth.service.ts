@@ -17,6 +17,7 @@ import { AccessTokens, ACCESS_TOKEN_TTL_SECONDS } from "./access-tokens.ts";
 import { hashSecret, looksLikeApiKey, newApiKey, newRefreshToken } from "./opaque-tokens.ts";
 import { resolveSigningKey } from "./jwt-secret.ts";
 import { LoginThrottle } from "./login-throttle.ts";
+import { RegistrationThrottle } from "./registration-throttle.ts";
 import { SessionDenylist } from "./session-denylist.ts";
 import { credentialsParams, apiKeyNameParam, nameParam, refreshTokenParam } from "./params.ts";
 import { clearedRefreshCookie, refreshCookie } from "./refresh-cookie.ts";
@@ -48,6 +49,8 @@ interface AuthThis extends DbServiceThis<AuthModels> {
 	hasher: PasswordHasher;
 	accessTokens: AccessTokens;
 	throttle: LoginThrottle;
+	registrations: RegistrationThrottle;
+	passwordMinScore: number;
 	denylist: SessionDenylist;
 	apiKeys: LRUCache<string, ResolvedApiKey | false>;
 	startSession(user: UserRow, meta: Meta, transaction?: Transaction): Promise<SignInAnswer>;
@@ -109,11 +112,12 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			openapi: OPENAPI.register,
 			async handler(this: AuthThis, ctx: Context<{ email: string; password: string; name?: string }, Meta>) {
 				const { email, name } = ctx.params;
+				// Counted first: every attempt costs a password check and a hash.
+				await this.registrations.consume(ctx.meta.ip ?? "unknown");
 				const password = normalizePassword(ctx.params.password);
-				await assertAcceptablePassword(password, email);
-				if (await this.models.User.findOne({ where: { email }, attributes: ["id"] })) {
-					throw conflict("An account with this email already exists");
-				}
+				await assertAcceptablePassword(password, email, this.passwordMinScore);
+				// No look-up before the hash: a taken email costs the same hash and insert attempt as a free
+				// one, so the time of the answer does not tell whether the email has an account.
 				const passwordHash = await this.hasher.hash(password);
 				// The account and its first session are written together, or not at all.
 				const answer = await this.sequelize
@@ -125,7 +129,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 						return this.startSession(user, ctx.meta, transaction);
 					})
 					.catch(err => {
-						// Two registrations of one address at the same moment: the unique index decides.
+						// The unique index decides, also between two registrations of one address at the same moment.
 						if (err instanceof UniqueConstraintError) throw conflict("An account with this email already exists");
 						throw err;
 					});
@@ -414,6 +418,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 	created(this: AuthThis) {
 		const config = platformConfig(this.broker);
 		this.hasher = PasswordHasher.forMemoryBudget(config.memoryBudgetMb);
+		this.passwordMinScore = config.auth.passwordMinScore;
 		this.accessTokens = new AccessTokens(resolveSigningKey(config));
 		this.apiKeys = new LRUCache({ max: Math.max(1000, config.memoryBudgetMb * 4), ttl: API_KEY_CACHE_TTL_MS });
 		this.denylist = new SessionDenylist({
@@ -427,6 +432,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 	async started(this: AuthThis) {
 		// After the db mixin's started(): the tables exist and this.sequelize is set.
 		this.throttle = new LoginThrottle(this.sequelize, this.broker);
+		this.registrations = new RegistrationThrottle(this.broker, platformConfig(this.broker).auth.registrationsPerHour);
 		await this.accessTokens.load();
 		this.purgeTimer = setInterval(() => {
 			this.purgeExpired().catch(err => this.logger.warn(`Could not purge expired sign-in data: ${(err as Error).message}`));
