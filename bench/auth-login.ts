@@ -55,7 +55,7 @@ const child = spawn(
 	["node_modules/moleculer/bin/moleculer-runner.mjs", "--config", config, "--mask", COMPILED ? "**/*.service.js" : "**/*.service.ts"],
 	{
 		cwd: ROOT,
-		env: { ...process.env, SERVICEDIR: path.join(path.dirname(config), "services"), DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production" },
+		env: { ...process.env, SERVICEDIR: path.join(path.dirname(config), "services"), DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production", AUTH_REGISTRATIONS_PER_HOUR: "0" },
 		stdio: ["ignore", "ignore", "inherit"],
 	}
 );

@@ -92,6 +92,26 @@ export interface PlatformConfig {
 	llm: LlmSettings;
 	extraction: ExtractionSettings;
 	analyzer: AnalyzerSettings;
+	auth: AuthSettings;
+}
+
+/** The auth service's limits (AUTH_* variables; docs/auth.md). */
+export interface AuthSettings {
+	/** Sign-ups one client address may attempt per hour; 0 means no limit. */
+	registrationsPerHour: number;
+	/** zxcvbn score (0-4) a new password must reach. */
+	passwordMinScore: number;
+	/** Signed-out sessions each auth node holds in memory; past it, checks also ask Redis and the database. */
+	revokedSessionsInMemory: number;
+}
+
+function authSettings(env: Env, memoryBudgetMb: number): AuthSettings {
+	return {
+		registrationsPerHour: integer(env, "AUTH_REGISTRATIONS_PER_HOUR", 20, 0, 1_000_000_000),
+		passwordMinScore: integer(env, "AUTH_PASSWORD_MIN_SCORE", 3, 0, 4),
+		// About 200 bytes an entry: 200 entries per MB of budget take 4 % of it (20 MB of 512).
+		revokedSessionsInMemory: integer(env, "AUTH_REVOKED_SESSIONS_IN_MEMORY", Math.max(10_000, memoryBudgetMb * 200), 100, 100_000_000),
+	};
 }
 
 /** A start-up configuration problem; its message names the variable to set. */
@@ -405,5 +425,6 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 		llm: llmSettings(env, memoryBudgetMb),
 		extraction: extractionSettings(env, memoryBudgetMb),
 		analyzer: analyzerSettings(env, memoryBudgetMb),
+		auth: authSettings(env, memoryBudgetMb),
 	};
 }

@@ -5,7 +5,7 @@ import { LRUCache } from "lru-cache";
 import { createDbMixin, type DbServiceThis } from "../../shared/db/db.mixin.ts";
 import { createHealthMixin } from "../../shared/health.mixin.ts";
 import { platformConfig } from "../../shared/platform.ts";
-import { conflict, invalidInput, notFound, unauthorized } from "../../shared/errors.ts";
+import { conflict, invalidInput, notFound, serviceUnavailable, unauthorized } from "../../shared/errors.ts";
 import { callerOf } from "../../shared/ownership.ts";
 import type { AuthenticatedUser, CallerMeta } from "../../shared/contracts/auth.ts";
 import { brokerRedis } from "../api/rate-limit/redis-or-memory-limiter.ts";
@@ -17,7 +17,9 @@ import { AccessTokens, ACCESS_TOKEN_TTL_SECONDS } from "./access-tokens.ts";
 import { hashSecret, looksLikeApiKey, newApiKey, newRefreshToken } from "./opaque-tokens.ts";
 import { resolveSigningKey } from "./jwt-secret.ts";
 import { LoginThrottle } from "./login-throttle.ts";
-import { SessionDenylist } from "./session-denylist.ts";
+import { RegistrationThrottle } from "./registration-throttle.ts";
+import { SessionDenylist, type Revocation } from "./session-denylist.ts";
+import { RevokedSessions } from "./revoked-sessions.ts";
 import { credentialsParams, apiKeyNameParam, nameParam, refreshTokenParam } from "./params.ts";
 import { clearedRefreshCookie, refreshCookie } from "./refresh-cookie.ts";
 import { OPENAPI } from "./openapi.ts";
@@ -31,6 +33,10 @@ const API_KEY_CACHE_TTL_MS = 30_000;
 const LAST_USED_RESOLUTION_MS = 60_000;
 const MAX_CREDENTIAL_LENGTH = 4096;
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/** A signed-out session stays on the denylist this long: its last access token's lifetime, and a minute for clocks. */
+const REVOCATION_TTL_MS = (ACCESS_TOKEN_TTL_SECONDS + 60) * 1000;
+/** How often an auth node reads the revocations other nodes wrote, in case their event never arrived. */
+const REVOCATION_CATCH_UP_MS = 10_000;
 
 /** The caller as the gateway puts it in meta; `sessionId` lets sign-out end the token's own session. */
 export interface SessionUser extends AuthenticatedUser {
@@ -49,7 +55,13 @@ interface AuthThis extends DbServiceThis<AuthModels> {
 	hasher: PasswordHasher;
 	accessTokens: AccessTokens;
 	throttle: LoginThrottle;
+	registrations: RegistrationThrottle;
+	passwordMinScore: number;
 	denylist: SessionDenylist;
+	revokedSessions: RevokedSessions;
+	catchUpTimer?: NodeJS.Timeout;
+	refillRedis(): void;
+	stopRefillingRedis?: () => void;
 	apiKeys: LRUCache<string, ResolvedApiKey | false>;
 	startSession(user: UserRow, meta: Meta, transaction?: Transaction): Promise<SignInAnswer>;
 	issueTokens(user: UserRow, sessionId: string, transaction?: Transaction): Promise<SignInAnswer>;
@@ -100,6 +112,11 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 		"auth.apiKeyRevoked"(this: AuthThis, ctx: Context<{ keyHash: string }>) {
 			this.apiKeys.delete(ctx.params.keyHash);
 		},
+		/** Another auth node signed sessions out: refuse their access tokens here too, at once. */
+		"auth.sessionsRevoked"(this: AuthThis, ctx: Context<{ revocations: Revocation[] }>) {
+			// Before started() this node has not loaded yet; its load reads the committed row anyway.
+			this.revokedSessions?.heard(ctx.params.revocations);
+		},
 	},
 
 	actions: {
@@ -110,11 +127,12 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			openapi: OPENAPI.register,
 			async handler(this: AuthThis, ctx: Context<{ email: string; password: string; name?: string }, Meta>) {
 				const { email, name } = ctx.params;
+				// Counted first: every attempt costs a password check and a hash.
+				await this.registrations.consume(ctx.meta.ip ?? "unknown");
 				const password = normalizePassword(ctx.params.password);
-				await assertAcceptablePassword(password, email);
-				if (await this.models.User.findOne({ where: { email }, attributes: ["id"] })) {
-					throw conflict("An account with this email already exists");
-				}
+				await assertAcceptablePassword(password, email, this.passwordMinScore);
+				// No look-up before the hash: a taken email costs the same hash and insert attempt as a free
+				// one, so the time of the answer does not tell whether the email has an account.
 				const passwordHash = await this.hasher.hash(password);
 				// The account and its first session are written together, or not at all.
 				const answer = await this.sequelize
@@ -126,7 +144,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 						return this.startSession(user, ctx.meta, transaction);
 					})
 					.catch(err => {
-						// Two registrations of one address at the same moment: the unique index decides.
+						// The unique index decides, also between two registrations of one address at the same moment.
 						if (err instanceof UniqueConstraintError) throw conflict("An account with this email already exists");
 						throw err;
 					});
@@ -281,7 +299,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 				if (credential.length > MAX_CREDENTIAL_LENGTH) throw unauthorized(INVALID_TOKEN);
 				if (looksLikeApiKey(credential)) return this.resolveApiKey(credential);
 				const claims = await this.accessTokens.verify(credential);
-				if (!claims || (await this.denylist.has(claims.sessionId))) throw unauthorized(INVALID_TOKEN);
+				if (!claims || (await this.revokedSessions.isRevoked(claims.sessionId))) throw unauthorized(INVALID_TOKEN);
 				return { id: claims.userId, email: claims.email, role: claims.role, via: "access-token", sessionId: claims.sessionId };
 			},
 		},
@@ -375,15 +393,38 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			if (session && session.userId === userId) await this.endSession(session.id);
 		},
 
-		/** Revokes the session's refresh tokens and stops its access tokens at once, on every node. */
+		/**
+		 * Revokes the session's refresh tokens and stops its access tokens at once, on every node. The
+		 * revocation is committed to the database before anything else: if it cannot be, the caller
+		 * gets a 503 (the session still works), never a sign-out that a restart or Redis would undo.
+		 */
 		async endSession(this: AuthThis, sessionId: string): Promise<void> {
-			await this.models.Session.update({ revokedAt: new Date() }, { where: { id: sessionId, revokedAt: null } });
-			await this.denylist.add(sessionId, ACCESS_TOKEN_TTL_SECONDS + 60);
+			const revocations = [{ sessionId, expiresAt: Date.now() + REVOCATION_TTL_MS }];
+			try {
+				await this.sequelize.transaction(async transaction => {
+					await this.models.Session.update({ revokedAt: new Date() }, { where: { id: sessionId, revokedAt: null }, transaction });
+					await this.revokedSessions.record(revocations, transaction);
+				});
+			} catch (err) {
+				this.logger.error(`Could not record the sign-out of session ${sessionId}: ${(err as Error).message}`);
+				throw serviceUnavailable("Could not sign out right now: the sign-in stays valid; try again shortly");
+			}
+			await this.revokedSessions.spread(revocations);
+			// Committed already: if the bus drops this, other nodes catch up from the database within seconds.
+			await this.broker
+				.broadcast("auth.sessionsRevoked", { revocations }, { groups: ["auth"] })
+				.catch(err => this.logger.warn(`Could not tell other auth nodes about a sign-out: ${(err as Error).message}`));
+		},
+
+		/** Copies the revocations in force to Redis, which may have lost them (restarted, evicted); in the background. */
+		refillRedis(this: AuthThis): void {
+			this.revokedSessions.refillRedis().catch(err => this.logger.warn(`Could not refill the Redis denylist: ${(err as Error).message}`));
 		},
 
 		/** Drops refresh tokens past their expiry and failure counters nobody is locked by any more. */
 		async purgeExpired(this: AuthThis): Promise<void> {
 			await this.models.RefreshToken.destroy({ where: { expiresAt: { [Op.lt]: new Date() } } });
+			await this.revokedSessions.purgeExpired();
 			await this.throttle.forgetStale();
 		},
 
@@ -413,12 +454,13 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 	created(this: AuthThis) {
 		const config = platformConfig(this.broker);
 		this.hasher = PasswordHasher.forMemoryBudget(config.memoryBudgetMb);
+		this.passwordMinScore = config.auth.passwordMinScore;
 		this.accessTokens = new AccessTokens(resolveSigningKey(config));
 		this.apiKeys = new LRUCache({ max: Math.max(1000, config.memoryBudgetMb * 4), ttl: API_KEY_CACHE_TTL_MS });
 		this.denylist = new SessionDenylist({
 			redis: brokerRedis(this.broker),
 			namespace: config.namespace,
-			maxLocalEntries: Math.max(10_000, config.memoryBudgetMb * 200),
+			maxLocalEntries: config.auth.revokedSessionsInMemory,
 			logger: this.logger,
 		});
 	},
@@ -426,7 +468,23 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 	async started(this: AuthThis) {
 		// After the db mixin's started(): the tables exist and this.sequelize is set.
 		this.throttle = new LoginThrottle(this.sequelize, this.broker);
+		this.registrations = new RegistrationThrottle(this.broker, platformConfig(this.broker).auth.registrationsPerHour);
 		await this.accessTokens.load();
+		// Before the first request: sign-outs made before this start (by this node or any other) hold.
+		this.revokedSessions = new RevokedSessions(this.sequelize, this.denylist);
+		await this.revokedSessions.load();
+		const redis = brokerRedis(this.broker);
+		if (redis) {
+			const onReady = () => this.refillRedis();
+			redis.on("ready", onReady);
+			this.stopRefillingRedis = () => redis.off("ready", onReady);
+			if (redis.status === "ready") this.refillRedis();
+		}
+		if (platformConfig(this.broker).transporter) {
+			this.catchUpTimer = setInterval(() => {
+				this.revokedSessions.catchUp().catch(err => this.logger.warn(`Could not catch up on sign-outs: ${(err as Error).message}`));
+			}, REVOCATION_CATCH_UP_MS).unref();
+		}
 		this.purgeTimer = setInterval(() => {
 			this.purgeExpired().catch(err => this.logger.warn(`Could not purge expired sign-in data: ${(err as Error).message}`));
 		}, PURGE_INTERVAL_MS).unref();
@@ -434,6 +492,8 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 
 	stopped(this: AuthThis) {
 		clearInterval(this.purgeTimer);
+		clearInterval(this.catchUpTimer);
+		this.stopRefillingRedis?.();
 	},
 };
 

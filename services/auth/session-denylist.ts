@@ -1,52 +1,110 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "moleculer";
-import { LRUCache } from "lru-cache";
+
+/** A signed-out session and when its last access token expires (ms since the epoch). */
+export interface Revocation {
+	sessionId: string;
+	expiresAt: number;
+}
 
 /**
- * Signed-out sessions whose access tokens must stop working before they expire. Each entry lives
- * only as long as the longest access token it can stop. Kept in Redis when the platform has one,
- * so every node sees a sign-out at once, and always in this node's memory too, so the node that
- * signed a session out keeps refusing its tokens even while Redis is unreachable.
+ * The fast check behind every signed-in request: the sessions signed out whose access tokens could
+ * still be valid, held in this node's memory and shared through Redis when the platform has one.
+ * Only a cache of the database's revocations (see revoked-sessions.ts), which fill it at start, on
+ * other nodes' sign-out events and by catching up; so Redis losing keys (eviction under
+ * allkeys-lru, a restart without persistence) stops nothing, and Redis being unreachable only
+ * slows the news between nodes.
+ *
+ * Memory holds up to `maxLocalEntries`; past that it is incomplete until the entries it could not
+ * hold have expired, and `has` answers "unknown" for a session it does not hold, so the caller asks
+ * the database.
  */
 export class SessionDenylist {
-	#local: LRUCache<string, true>;
-	#redis?: Redis;
-	#prefix: string;
-	#logger: Logger;
+	readonly #local = new Map<string, number>();
+	readonly #maxLocalEntries: number;
+	readonly #redis?: Redis;
+	readonly #prefix: string;
+	readonly #logger: Logger;
+	/** Until then some revocation is not held in memory. */
+	#incompleteUntil = 0;
 	#warnedAt = 0;
 
 	constructor(options: { redis?: Redis; namespace: string; maxLocalEntries: number; logger: Logger }) {
-		this.#local = new LRUCache({ max: options.maxLocalEntries });
+		this.#maxLocalEntries = options.maxLocalEntries;
 		this.#redis = options.redis;
 		this.#prefix = `${options.namespace}:auth:signed-out:`;
 		this.#logger = options.logger;
 	}
 
-	async add(sessionId: string, ttlSeconds: number): Promise<void> {
-		const ttl = Math.max(1, Math.ceil(ttlSeconds));
-		this.#local.set(sessionId, true, { ttl: ttl * 1000 });
-		if (!this.#redis) return;
+	get size(): number {
+		return this.#local.size;
+	}
+
+	/** Holds revocations in this node's memory (an entry lives until its tokens expire). */
+	remember(revocations: Iterable<Revocation>): void {
+		const now = Date.now();
+		for (const { sessionId, expiresAt } of revocations) {
+			if (expiresAt <= now) continue;
+			const held = this.#local.get(sessionId);
+			if (held !== undefined) {
+				this.#local.set(sessionId, Math.max(held, expiresAt));
+				continue;
+			}
+			if (this.#local.size >= this.#maxLocalEntries) this.sweep();
+			if (this.#local.size >= this.#maxLocalEntries) {
+				this.#incompleteUntil = Math.max(this.#incompleteUntil, expiresAt);
+				continue;
+			}
+			this.#local.set(sessionId, expiresAt);
+		}
+	}
+
+	/** Copies revocations to Redis, each key expiring with its tokens. Never throws: Redis is only a cache. */
+	async share(revocations: Revocation[]): Promise<void> {
+		const redis = this.#redis;
+		if (!redis || revocations.length === 0) return;
 		try {
-			await this.#redis.set(this.#prefix + sessionId, "1", "EX", ttl);
+			const now = Date.now();
+			const pipeline = redis.pipeline();
+			for (const { sessionId, expiresAt } of revocations) {
+				if (expiresAt > now) pipeline.set(this.#prefix + sessionId, "1", "PX", expiresAt - now);
+			}
+			const results = (await pipeline.exec()) ?? [];
+			const failed = results.find(([err]) => err);
+			if (failed) throw failed[0];
 		} catch (err) {
 			this.#degraded(err);
 		}
 	}
 
-	async has(sessionId: string): Promise<boolean> {
-		if (this.#local.has(sessionId)) return true;
-		if (!this.#redis) return false;
-		try {
-			return (await this.#redis.exists(this.#prefix + sessionId)) === 1;
-		} catch (err) {
-			this.#degraded(err);
-			return false;
+	/** True when revoked, false when not, undefined when this node cannot tell (memory incomplete, Redis silent). */
+	async has(sessionId: string): Promise<boolean | undefined> {
+		const expiresAt = this.#local.get(sessionId);
+		if (expiresAt !== undefined) {
+			if (expiresAt > Date.now()) return true;
+			this.#local.delete(sessionId);
 		}
+		// Another node's sign-out whose event has not arrived yet. Skipped while the connection is
+		// down, so an outage costs no time (the cacher's client queues nothing offline).
+		if (this.#redis?.status === "ready") {
+			try {
+				if ((await this.#redis.exists(this.#prefix + sessionId)) === 1) return true;
+			} catch (err) {
+				this.#degraded(err);
+			}
+		}
+		return Date.now() < this.#incompleteUntil ? undefined : false;
+	}
+
+	/** Drops entries whose tokens have all expired. */
+	sweep(): void {
+		const now = Date.now();
+		for (const [sessionId, expiresAt] of this.#local) if (expiresAt <= now) this.#local.delete(sessionId);
 	}
 
 	#degraded(err: unknown): void {
 		if (Date.now() - this.#warnedAt < 10_000) return;
 		this.#warnedAt = Date.now();
-		this.#logger.warn(`Session denylist: Redis unreachable, using this node's memory only: ${(err as Error).message}`);
+		this.#logger.warn(`Session denylist: Redis unreachable, relying on this node's memory and the database: ${(err as Error).message}`);
 	}
 }

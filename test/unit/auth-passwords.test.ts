@@ -21,8 +21,48 @@ describe("auth: password policy", () => {
 		// Eleven emoji are 22 UTF-16 units but eleven characters: too short.
 		expect((await rejection(assertAcceptablePassword("🦊🐙🦉🐝🦀🐢🦋🐬🦄🐞🦔", email))).code).to.equal(422);
 		await assertAcceptablePassword("🦊🐙🦉🐝🦀🐢🦋🐬🦄🐞🦔🐧", email);
-		await assertAcceptablePassword("🦊9a".repeat(85) + "b", email);
-		expect((await rejection(assertAcceptablePassword("🦊9a".repeat(85) + "bc", email))).message).to.match(/at most 256/);
+		const longest = "Kq7!vLp2#mWx🦊🐙🦉🐝🦀🐢🦋🐬🦄🐞🦔🐧" + "🦊9a".repeat(77) + "b";
+		await assertAcceptablePassword(longest, email);
+		expect((await rejection(assertAcceptablePassword(longest + "c", email))).message).to.match(/at most 256/);
+	});
+
+	it("refuses keyboard walks, sequences, repeats and dates, saying why in zxcvbn's words", async () => {
+		const refusals: [string, RegExp][] = [
+			["qwertyuiopasdfghjkl", /commonly used password/],
+			["poiuytrewqlkjhgfdsa", /similar to a commonly used password/],
+			["zxcvbnmasdfghjkl", /similar to a commonly used password/],
+			["abcdefghijklmnopq", /sequences like "abc"/],
+			["13579bdfhjlnprtvxz", /sequences|commonly used/],
+			["abc123abc123abc123", /Repeated character patterns like "abcabcabc"/],
+			["19901990199019901990", /Repeated character patterns/],
+		];
+		for (const [password, why] of refusals) {
+			const err = await rejection(assertAcceptablePassword(password, email));
+			expect(err.code, password).to.equal(422);
+			expect(err.message, password).to.match(/^Password is too easy to guess: /).and.match(why);
+			// zxcvbn's keys (straightRow, anotherWord ...) never reach a person untranslated.
+			expect(err.message, password).not.to.match(/\b[a-z]+[A-Z][a-zA-Z]+\b/);
+		}
+	});
+
+	it("accepts long passphrases and random strings however they are typed", async () => {
+		for (const good of ["correct horse battery staple", "a long passphrase 2024", "Zq8#vLp2!mWx", "Café-Crème-Brûlée-42", "🦊🐙🦉🐝🦀🐢🦋🐬🦄🐞🦔🐧"]) {
+			await assertAcceptablePassword(good, email);
+		}
+	});
+
+	it("takes its threshold as a zxcvbn score", async () => {
+		// "monkey-banana" is two dictionary words: zxcvbn scores it 3, fine by default, too easy at 4.
+		await assertAcceptablePassword("monkey-banana", email);
+		expect((await rejection(assertAcceptablePassword("monkey-banana", email, 4))).code).to.equal(422);
+	});
+
+	it("judges a huge run of digits in bounded time (zxcvbn sees the first 64 characters)", async () => {
+		const started = performance.now();
+		expect((await rejection(assertAcceptablePassword("12".repeat(40) + "3".repeat(170), email))).code).to.equal(422);
+		await assertAcceptablePassword("Kq7!vLp2#mWx-" + "1213".repeat(60), email);
+		// Unbounded, the 256 characters cost zxcvbn 0.7 s or more each; a generous bound for a loaded machine.
+		expect(performance.now() - started).to.be.below(2_000);
 	});
 
 	it("rejects common passwords whatever their case, and ones built from the email or one or two characters", async () => {
