@@ -7,6 +7,7 @@ import { uploadGateMiddleware } from "./upload-gate.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
 import { lengthBeforePattern } from "./validation/length-before-pattern.ts";
+import { GuardedPrometheusReporter } from "./metrics-access.ts";
 
 /** Entries the in-memory cache may hold, from the memory budget (about 2,000 per 512 MB). */
 export function memoryCacheEntries(config: PlatformConfig): number {
@@ -79,8 +80,15 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 		heartbeatTimeout: 6,
 		metrics: {
 			enabled: true,
-			// Port 0: the reporter's own listener is unused; the gateway serves its text at /metrics.
-			reporter: [{ type: "Prometheus", options: { port: 0, includes: ["moleculer.request.**", "moleculer.event.**", "moleculer.cacher.**", "moleculer.transit.**", "process.memory.**", "process.eventloop.**", "platform.**"] } }],
+			// No listener of its own unless METRICS_PORT asks; the gateway serves the text at /metrics behind METRICS_TOKEN.
+			// Moleculer takes reporter instances; its types only list names and option objects.
+			reporter: [
+				new GuardedPrometheusReporter({
+					access: config.metrics,
+					host: config.host,
+					includes: ["moleculer.request.**", "moleculer.event.**", "moleculer.cacher.**", "moleculer.transit.**", "process.memory.**", "process.eventloop.**", "platform.**"],
+				}) as never,
+			],
 		},
 		tracing: false,
 		replOptions: { customCommands: replCommands },

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import { modelNameProblem } from "./validation/model-name.ts";
+import proxyAddr from "proxy-addr";
 
 /** The five services this codebase ships; SERVICES may only name these. */
 export const SERVICE_NAMES = ["api", "auth", "documents", "llm", "optimizer"] as const;
@@ -73,8 +74,12 @@ export interface PlatformConfig {
 	services: ServiceName[];
 	nodeId?: string;
 	namespace: string;
-	/** Behind a reverse proxy: take the client address from X-Forwarded-For's last entry. */
-	trustProxy: boolean;
+	/** Which X-Forwarded-For hops to believe (Express's `trust proxy`); false: only the socket's peer. */
+	trustProxy: TrustProxy;
+	/** Who may read the Prometheus metrics (METRICS_TOKEN, METRICS_PORT). */
+	metrics: MetricsAccess;
+	/** A file kept fresh while the broker runs, for container health checks that need no port (LIVENESS_FILE). */
+	livenessFile?: string;
 	logLevel: LogLevel;
 	/** undefined in embedded mode until the auth service generates one under dataDir. */
 	jwtSecret?: string;
@@ -352,6 +357,73 @@ function transporterUrl(env: Env): string | undefined {
 	return url(env, "TRANSPORTER", ["nats:"]);
 }
 
+// --- Gateway exposure: client address behind proxies, metrics access, placeholder secrets (docs/deploy.md) ---
+
+/** TRUST_PROXY with Express's `trust proxy` meaning: false, true (every hop), a hop count, or trusted addresses/ranges. */
+export type TrustProxy = boolean | number | string[];
+
+export interface MetricsAccess {
+	/** Bearer token for GET /metrics (on the gateway and on METRICS_PORT); unset: the gateway does not serve them. */
+	token?: string;
+	/** A listener of its own for the metrics, bound to HOST; unset: no such listener. */
+	port?: number;
+}
+
+/**
+ * TRUST_PROXY as Express reads `trust proxy`: `false`/`0` believes no header, `true` every hop (the
+ * left-most address, which the client writes), a number N the N nearest hops, and a comma list the
+ * addresses, CIDR ranges or proxy-addr names (`loopback`, `linklocal`, `uniquelocal`) of proxies.
+ */
+function trustProxy(env: Env): TrustProxy {
+	const raw = text(env, "TRUST_PROXY");
+	if (raw === undefined || raw.toLowerCase() === "false") return false;
+	if (raw.toLowerCase() === "true") return true;
+	if (/^\d+$/.test(raw)) {
+		const hops = Number(raw);
+		if (hops > 32) throw new ConfigError("TRUST_PROXY", `a hop count must be from 0 to 32, got "${raw}"`);
+		return hops === 0 ? false : hops;
+	}
+	const entries = raw.split(",").map(s => s.trim()).filter(Boolean);
+	try {
+		proxyAddr.compile(entries);
+	} catch (err) {
+		throw new ConfigError(
+			"TRUST_PROXY",
+			`must be true, false, a hop count, or a comma list of addresses, CIDR ranges, loopback, linklocal or uniquelocal (${(err as Error).message})`
+		);
+	}
+	return entries;
+}
+
+/**
+ * Secrets copied from an example keep working for everyone who read the example, so they are
+ * refused: the value docker-compose.yml once fell back to, and the usual "change me" wordings.
+ */
+const PLACEHOLDER_SECRETS = ["change-me-to-a-long-random-secret-0123456789"];
+const PLACEHOLDER_WORDING = /change[-_ .]?me|replace[-_ .]?me|your[-_ .]?(jwt[-_ .]?|metrics[-_ .]?)?(secret|token)|placeholder/i;
+
+function refusePlaceholderSecret(name: string, value: string | undefined): void {
+	if (value === undefined) return;
+	if (PLACEHOLDER_SECRETS.includes(value) || PLACEHOLDER_WORDING.test(value)) {
+		throw new ConfigError(name, "is a placeholder from an example, which anyone can read: set a random one (`openssl rand -hex 32`)");
+	}
+}
+
+function metricsAccess(env: Env): MetricsAccess {
+	const token = text(env, "METRICS_TOKEN");
+	if (token !== undefined && (token.length < 32 || !/^[\x21-\x7e]+$/.test(token))) {
+		throw new ConfigError("METRICS_TOKEN", "must be at least 32 printable characters without spaces (e.g. `openssl rand -hex 32`)");
+	}
+	refusePlaceholderSecret("METRICS_TOKEN", token);
+	const port = text(env, "METRICS_PORT") === undefined ? undefined : integer(env, "METRICS_PORT", 0, 1, 65535);
+	if (port !== undefined && port === integer(env, "PORT", 3000, 0, 65535)) {
+		throw new ConfigError("METRICS_PORT", "must differ from PORT: the metrics port is meant to stay off the public one");
+	}
+	return { token, port };
+}
+
+// --- end of gateway exposure ---
+
 export function loadConfig(env: Env = process.env): PlatformConfig {
 	const transporter = transporterUrl(env);
 	const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:", "sqlite:"]);
@@ -363,6 +435,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 	if (jwtSecret !== undefined && jwtSecret.length < 32) {
 		throw new ConfigError("JWT_SECRET", "must be at least 32 characters (e.g. `openssl rand -hex 32`)");
 	}
+	refusePlaceholderSecret("JWT_SECRET", jwtSecret);
 	if (mode === "distributed") {
 		if (!databaseUrl || databaseUrl.startsWith("sqlite:")) {
 			throw new ConfigError(
@@ -406,7 +479,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 		services,
 		nodeId: text(env, "NODE_ID"),
 		namespace: text(env, "NAMESPACE") ?? "docanalysis",
-		trustProxy: oneOf(env, "TRUST_PROXY", ["true", "false"], "false") === "true",
+		trustProxy: trustProxy(env),
+		metrics: metricsAccess(env),
+		livenessFile: text(env, "LIVENESS_FILE") === undefined ? undefined : path.resolve(text(env, "LIVENESS_FILE")!),
 		logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
 		jwtSecret,
 		jwtKeys,

@@ -6,6 +6,8 @@ import { forbidden, unauthorized } from "../../shared/errors.ts";
 import { learnRouteOwners, outageForMissingRoute, type GatewayRoute } from "./route-availability.ts";
 import { describeError, sendErrorResponse } from "./http-errors.ts";
 import { refuseUploads } from "../../shared/upload-gate.middleware.ts";
+import { compileTrust } from "./client-ip.ts";
+import { noStorePrivateAnswers } from "./private-answers.ts";
 import { healthRoute } from "./routes/health.route.ts";
 import { metricsRoute } from "./routes/metrics.route.ts";
 import { restApiRoute } from "./routes/rest-api.route.ts";
@@ -42,6 +44,8 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		logRouteRegistration: "debug",
 		// Aliases are regenerated when services (dis)appear; wait little, so the node is ready fast.
 		debounceTime: 50,
+		// Runs on every route: no answer that carries a token, a key or personal data is cached.
+		use: [noStorePrivateAnswers],
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			refuseUploads(req, err);
 			sendErrorResponse(req, res, outageForMissingRoute(this, req, err));
@@ -52,8 +56,8 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		const config = platformConfig(this.broker);
 		this.settings.port = config.port;
 		this.settings.ip = config.host;
-		this.settings.trustProxy = config.trustProxy;
-		for (const route of [healthRoute(), metricsRoute(), restApiRoute(config), openAiCompatibleRoute()]) {
+		this.settings.trustProxy = compileTrust(config.trustProxy);
+		for (const route of [healthRoute(), metricsRoute(config.metrics), restApiRoute(config), openAiCompatibleRoute()]) {
 			this.addRoute(route);
 		}
 		// The console's "/" catches every path the others leave, so it comes last.

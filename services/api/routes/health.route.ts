@@ -66,6 +66,12 @@ export function healthRoute() {
 				const status = !ready ? "not ready" : memory.high ? "degraded" : "ready";
 				sendJson(res, ready ? 200 : 503, { status, checks, memory: { rssMb: memory.rssMb, budgetMb: memory.budgetMb } });
 			},
+			// A platform's health check for a gateway deployed on its own (render.split.yaml): restarting
+			// the gateway brings no worker and no NATS back, so they are reported here, never failed on.
+			async "GET /gateway"(this: Service, _req: IncomingMessage, res: ServerResponse) {
+				const { ready, checks } = await readiness(this);
+				sendJson(res, 200, { status: ready ? "ready" : "degraded", checks });
+			},
 		},
 	};
 }
