@@ -2,6 +2,7 @@ import type { BrokerOptions } from "moleculer";
 import type { PlatformConfig } from "./config.ts";
 import { createLoggerConfig } from "./logger.ts";
 import { ResilientRedisCacher } from "./resilient-redis-cacher.ts";
+import { redisClientOptions } from "./redis-options.ts";
 import { busOutageMiddleware } from "./bus-outage.middleware.ts";
 import { uploadGateMiddleware } from "./upload-gate.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
@@ -17,21 +18,8 @@ export function memoryCacheBytes(config: PlatformConfig): number {
 	return Math.floor((config.memoryBudgetMb * 1024 * 1024) / 16);
 }
 
-/**
- * REDIS_URL as ioredis connection options. Moleculer hands its `redis` option to `new Redis(options)`,
- * which has no `url` field: given one, it silently connects to 127.0.0.1:6379 instead.
- */
-export function redisConnection(redisUrl: string): { host: string; port: number; username?: string; password?: string; db: number; tls?: object } {
-	const url = new URL(redisUrl);
-	return {
-		host: url.hostname,
-		port: Number(url.port || 6379),
-		...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-		...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-		db: Number(url.pathname.slice(1) || 0),
-		...(url.protocol === "rediss:" ? { tls: {} } : {}),
-	};
-}
+/** Kept here too: the cacher's tests import it from the broker options. */
+export { redisConnection } from "./redis-options.ts";
 
 function cacher(config: PlatformConfig): BrokerOptions["cacher"] {
 	if (!config.redisUrl) {
@@ -40,8 +28,8 @@ function cacher(config: PlatformConfig): BrokerOptions["cacher"] {
 	return new ResilientRedisCacher({
 		prefix: `${config.namespace}-cache`,
 		ttl: 3600,
-		// Fail fast while Redis is down instead of queueing commands until it returns.
-		redis: { ...redisConnection(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 } as never,
+		// Fail fast while Redis is down or hanging instead of queueing commands until it answers.
+		redis: redisClientOptions(config) as never,
 	} as never);
 }
 

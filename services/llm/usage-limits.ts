@@ -3,6 +3,7 @@ import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { PlatformConfig } from "../../shared/config.ts";
 import { paymentRequired, tooManyRequests } from "../../shared/errors.ts";
 import type { CallStore } from "./call-store.ts";
+import { redisClientOptions } from "../../shared/redis-options.ts";
 
 /**
  * Per-user limits, checked before any provider is called: requests per minute (shared by every node
@@ -30,8 +31,8 @@ export class UsageLimits {
 			return;
 		}
 		const { Redis: RedisClient } = await import("ioredis");
-		// Fail fast while Redis is down; the in-memory insurance limiter counts meanwhile.
-		this.#redis = new RedisClient(this.#config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: true });
+		// Fail fast while Redis is down or hanging; the in-memory insurance limiter counts meanwhile.
+		this.#redis = new RedisClient({ ...redisClientOptions(this.#config), lazyConnect: true });
 		this.#redis.on("error", () => {});
 		await this.#redis.connect().catch(() => {});
 		this.#limiter = new RateLimiterRedis({ storeClient: this.#redis, points, duration: 60, keyPrefix, insuranceLimiter: memory });
