@@ -4,6 +4,7 @@ import { createLoggerConfig } from "./logger.ts";
 import { ResilientRedisCacher } from "./resilient-redis-cacher.ts";
 import { redisClientOptions } from "./redis-options.ts";
 import { busOutageMiddleware } from "./bus-outage.middleware.ts";
+import { gracefulStopMiddleware } from "./graceful-stop.middleware.ts";
 import { uploadGateMiddleware } from "./upload-gate.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
@@ -48,6 +49,7 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 			: null,
 		cacher: cacher(config),
 		middlewares: [
+			gracefulStopMiddleware(config),
 			// Only the gateway streams uploads to actions.
 			...(config.services.includes("api") ? [uploadGateMiddleware()] : []),
 			...(config.transporter ? [busOutageMiddleware()] : []),
@@ -57,7 +59,8 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 		retryPolicy: { enabled: false },
 		// Per-provider breakers live in the llm service; a broker-wide one would also trip on client errors.
 		circuitBreaker: { enabled: false },
-		tracking: { enabled: true, shutdownTimeout: 10_000 },
+		// The wait for requests in flight; gracefulStopMiddleware sets it from SHUTDOWN_TIMEOUT_MS when a stop begins.
+		tracking: { enabled: true, shutdownTimeout: config.faults.shutdownTimeoutMs },
 		registry: { strategy: "RoundRobin", preferLocal: true },
 		// A node that dies without a goodbye is dropped within about 6 s, not Moleculer's default 15.
 		heartbeatInterval: 2,
