@@ -4,6 +4,8 @@ import { createLoggerConfig } from "./logger.ts";
 import { ResilientRedisCacher } from "./resilient-redis-cacher.ts";
 import { redisClientOptions } from "./redis-options.ts";
 import { busOutageMiddleware } from "./bus-outage.middleware.ts";
+import { nodeLivenessMiddleware } from "./node-liveness.middleware.ts";
+import { safeRetryMiddleware } from "./safe-retry.middleware.ts";
 import { gracefulStopMiddleware } from "./graceful-stop.middleware.ts";
 import { uploadGateMiddleware } from "./upload-gate.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
@@ -52,7 +54,7 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 			gracefulStopMiddleware(config),
 			// Only the gateway streams uploads to actions.
 			...(config.services.includes("api") ? [uploadGateMiddleware()] : []),
-			...(config.transporter ? [busOutageMiddleware()] : []),
+			...(config.transporter ? [busOutageMiddleware(), nodeLivenessMiddleware(config), safeRetryMiddleware()] : []),
 		],
 		serializer: "JSON",
 		requestTimeout: 30_000,
@@ -62,7 +64,7 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 		// The wait for requests in flight; gracefulStopMiddleware sets it from SHUTDOWN_TIMEOUT_MS when a stop begins.
 		tracking: { enabled: true, shutdownTimeout: config.faults.shutdownTimeoutMs },
 		registry: { strategy: "RoundRobin", preferLocal: true },
-		// A node that dies without a goodbye is dropped within about 6 s, not Moleculer's default 15.
+		// Moleculer's own check, a backstop: nodeLivenessMiddleware drops a silent node within NODE_TIMEOUT_MS.
 		heartbeatInterval: 2,
 		heartbeatTimeout: 6,
 		metrics: {

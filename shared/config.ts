@@ -373,7 +373,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 function faultSettings(env: Env, memoryBudgetMb: number): FaultSettings {
 	return {
 		redisCommandTimeoutMs: integer(env, "REDIS_COMMAND_TIMEOUT_MS", 300, 10, 60_000),
-		nodeTimeoutMs: integer(env, "NODE_TIMEOUT_MS", 2_000, 400, 600_000),
+		nodeTimeoutMs: integer(env, "NODE_TIMEOUT_MS", 1_500, 400, 600_000),
 		shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 5_000, 1_000, 600_000),
 		// Each PostgreSQL connection costs a few MB on both ends: 8 at 512 MB.
 		databasePoolMax: integer(env, "DATABASE_POOL_MAX", Math.max(4, Math.min(20, Math.floor(memoryBudgetMb / 64))), 1, 1_000),
