@@ -2,7 +2,11 @@ import type { BrokerOptions } from "moleculer";
 import type { PlatformConfig } from "./config.ts";
 import { createLoggerConfig } from "./logger.ts";
 import { ResilientRedisCacher } from "./resilient-redis-cacher.ts";
+import { redisClientOptions } from "./redis-options.ts";
 import { busOutageMiddleware } from "./bus-outage.middleware.ts";
+import { nodeLivenessMiddleware } from "./node-liveness.middleware.ts";
+import { safeRetryMiddleware } from "./safe-retry.middleware.ts";
+import { gracefulStopMiddleware } from "./graceful-stop.middleware.ts";
 import { uploadGateMiddleware } from "./upload-gate.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
@@ -19,21 +23,8 @@ export function memoryCacheBytes(config: PlatformConfig): number {
 	return Math.floor((config.memoryBudgetMb * 1024 * 1024) / 16);
 }
 
-/**
- * REDIS_URL as ioredis connection options. Moleculer hands its `redis` option to `new Redis(options)`,
- * which has no `url` field: given one, it silently connects to 127.0.0.1:6379 instead.
- */
-export function redisConnection(redisUrl: string): { host: string; port: number; username?: string; password?: string; db: number; tls?: object } {
-	const url = new URL(redisUrl);
-	return {
-		host: url.hostname,
-		port: Number(url.port || 6379),
-		...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-		...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-		db: Number(url.pathname.slice(1) || 0),
-		...(url.protocol === "rediss:" ? { tls: {} } : {}),
-	};
-}
+/** Kept here too: the cacher's tests import it from the broker options. */
+export { redisConnection } from "./redis-options.ts";
 
 function cacher(config: PlatformConfig): BrokerOptions["cacher"] {
 	if (!config.redisUrl) {
@@ -42,8 +33,8 @@ function cacher(config: PlatformConfig): BrokerOptions["cacher"] {
 	return new ResilientRedisCacher({
 		prefix: `${config.namespace}-cache`,
 		ttl: 3600,
-		// Fail fast while Redis is down instead of queueing commands until it returns.
-		redis: { ...redisConnection(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 } as never,
+		// Fail fast while Redis is down or hanging instead of queueing commands until it answers.
+		redis: redisClientOptions(config) as never,
 	} as never);
 }
 
@@ -62,9 +53,10 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 			: null,
 		cacher: cacher(config),
 		middlewares: [
+			gracefulStopMiddleware(config),
 			// Only the gateway streams uploads to actions.
 			...(config.services.includes("api") ? [uploadGateMiddleware()] : []),
-			...(config.transporter ? [busOutageMiddleware()] : []),
+			...(config.transporter ? [busOutageMiddleware(), nodeLivenessMiddleware(config), safeRetryMiddleware()] : []),
 		],
 		// Every action's params: a string over its max is refused before any pattern runs on it.
 		validator: { type: "Fastest", options: { plugins: [lengthBeforePattern] } },
@@ -73,9 +65,10 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 		retryPolicy: { enabled: false },
 		// Per-provider breakers live in the llm service; a broker-wide one would also trip on client errors.
 		circuitBreaker: { enabled: false },
-		tracking: { enabled: true, shutdownTimeout: 10_000 },
+		// The wait for requests in flight; gracefulStopMiddleware sets it from SHUTDOWN_TIMEOUT_MS when a stop begins.
+		tracking: { enabled: true, shutdownTimeout: config.faults.shutdownTimeoutMs },
 		registry: { strategy: "RoundRobin", preferLocal: true },
-		// A node that dies without a goodbye is dropped within about 6 s, not Moleculer's default 15.
+		// Moleculer's own check, a backstop: nodeLivenessMiddleware drops a silent node within NODE_TIMEOUT_MS.
 		heartbeatInterval: 2,
 		heartbeatTimeout: 6,
 		metrics: {

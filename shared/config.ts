@@ -98,6 +98,7 @@ export interface PlatformConfig {
 	extraction: ExtractionSettings;
 	analyzer: AnalyzerSettings;
 	auth: AuthSettings;
+	faults: FaultSettings;
 }
 
 /** The auth service's limits (AUTH_* variables; docs/auth.md). */
@@ -117,6 +118,24 @@ function authSettings(env: Env, memoryBudgetMb: number): AuthSettings {
 		// About 200 bytes an entry: 200 entries per MB of budget take 4 % of it (20 MB of 512).
 		revokedSessionsInMemory: integer(env, "AUTH_REVOKED_SESSIONS_IN_MEMORY", Math.max(10_000, memoryBudgetMb * 200), 100, 100_000_000),
 	};
+}
+
+/** How the platform rides out faults: hanging Redis, dead nodes, stops, database overload (docs/deploy.md). */
+export interface FaultSettings {
+	/** A Redis command unanswered this long (ms) fails, so a hanging Redis costs what a down one does: a cache miss. */
+	redisCommandTimeoutMs: number;
+	/** A remote node silent this long (ms) is dropped and its pending calls fail over; heartbeats go out every quarter of it. */
+	nodeTimeoutMs: number;
+	/** A stop (SIGTERM) ends within this (ms): the listener closes at once, requests still running at half of it answer 503. */
+	shutdownTimeoutMs: number;
+	/** Connections this process's PostgreSQL pool may open. */
+	databasePoolMax: number;
+	/** Connections kept free of every pool on PostgreSQL's max_connections, for migrations and the REPL. */
+	databaseReservedConnections: number;
+	/** How long (ms) a query waits for a pooled connection under overload before it answers 503. */
+	databaseAcquireTimeoutMs: number;
+	/** How long (ms) opening a PostgreSQL connection may take before it counts as unreachable. */
+	databaseConnectTimeoutMs: number;
 }
 
 /** A start-up configuration problem; its message names the variable to set. */
@@ -501,5 +520,19 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 		extraction: extractionSettings(env, memoryBudgetMb),
 		analyzer: analyzerSettings(env, memoryBudgetMb),
 		auth: authSettings(env, memoryBudgetMb),
+		faults: faultSettings(env, memoryBudgetMb),
+	};
+}
+
+function faultSettings(env: Env, memoryBudgetMb: number): FaultSettings {
+	return {
+		redisCommandTimeoutMs: integer(env, "REDIS_COMMAND_TIMEOUT_MS", 300, 10, 60_000),
+		nodeTimeoutMs: integer(env, "NODE_TIMEOUT_MS", 1_500, 400, 600_000),
+		shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 5_000, 1_000, 600_000),
+		// Each PostgreSQL connection costs a few MB on both ends: 8 at 512 MB.
+		databasePoolMax: integer(env, "DATABASE_POOL_MAX", Math.max(4, Math.min(20, Math.floor(memoryBudgetMb / 64))), 1, 1_000),
+		databaseReservedConnections: integer(env, "DATABASE_RESERVED_CONNECTIONS", 3, 0, 1_000),
+		databaseAcquireTimeoutMs: integer(env, "DATABASE_ACQUIRE_TIMEOUT_MS", 10_000, 100, 600_000),
+		databaseConnectTimeoutMs: integer(env, "DATABASE_CONNECT_TIMEOUT_MS", 1_000, 100, 60_000),
 	};
 }

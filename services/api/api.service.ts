@@ -16,6 +16,8 @@ import { openApiRoute } from "./routes/openapi.route.ts";
 import { docsRoute } from "./routes/docs.route.ts";
 import { consoleRoute } from "./routes/console.route.ts";
 import type { AuthenticatedUser } from "../../shared/contracts/auth.ts";
+import { onStopBegins } from "../../shared/graceful-stop.middleware.ts";
+import { HttpDrain } from "./http-drain.ts";
 
 /** What an action may declare for the gateway: `auth: "public"` skips sign-in, `roles` restricts it. */
 export interface GatewayActionOptions {
@@ -62,6 +64,9 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		}
 		// The console's "/" catches every path the others leave, so it comes last.
 		for (const route of [openApiRoute(this), docsRoute(), consoleRoute(this)]) this.addRoute(route);
+		// moleculer-web closes the listener only in stopped(), after the broker has waited for requests in flight.
+		const drain = new HttpDrain(this.server);
+		onStopBegins(this.broker, deadline => drain.drain(deadline));
 	},
 
 	methods: {

@@ -292,6 +292,8 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 		 */
 		authenticate: {
 			visibility: "public",
+			// A check, repeatable: the gateway's every request fails over to another auth node if this one dies.
+			idempotent: true,
 			params: { credential: "string" },
 			async handler(this: AuthThis, ctx: Context<{ credential: string }>): Promise<SessionUser> {
 				const { credential } = ctx.params;

@@ -4,6 +4,7 @@ import type { PlatformConfig } from "../../shared/config.ts";
 import { paymentRequired, tooManyRequests } from "../../shared/errors.ts";
 import { MemoryBudgetLedger, RedisBudgetLedger, type BudgetLedger } from "./budget-ledger.ts";
 import type { CallStore } from "./call-store.ts";
+import { redisClientOptions } from "../../shared/redis-options.ts";
 
 /** Settles a budget reservation at what the call really cost; call it once, when every call it covered is recorded. */
 export type SettleBudget = (realUsd: number) => Promise<void>;
@@ -33,8 +34,8 @@ export class UsageLimits {
 	async start(): Promise<void> {
 		if (this.#config.redisUrl) {
 			const { Redis: RedisClient } = await import("ioredis");
-			// Fail fast while Redis is down; the in-memory insurance limiter and ledger count meanwhile.
-			this.#redis = new RedisClient(this.#config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: true });
+			// Fail fast while Redis is down or hanging; the in-memory insurance limiter and ledger count meanwhile.
+			this.#redis = new RedisClient({ ...redisClientOptions(this.#config), lazyConnect: true });
 			this.#redis.on("error", () => {});
 			await this.#redis.connect().catch(() => {});
 			this.#ledger = new RedisBudgetLedger(this.#redis, `${this.#config.namespace}:llm-budget:`, this.#ledger as MemoryBudgetLedger);

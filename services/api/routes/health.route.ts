@@ -14,7 +14,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 const BACKEND_SERVICES = ["auth", "documents", "analyses", "llm", "optimizer"];
 
 function describeFailure(type: string | undefined): string {
-	if (type === "SERVICE_NOT_FOUND" || type === "SERVICE_NOT_AVAILABLE") return "not running";
+	// REQUEST_REJECTED: its node was dropped (it died) while the check waited for it.
+	if (type === "SERVICE_NOT_FOUND" || type === "SERVICE_NOT_AVAILABLE" || type === "REQUEST_REJECTED") return "not running";
 	// A node that died without saying goodbye is still listed until its heartbeat times out.
 	if (type === "REQUEST_TIMEOUT") return "not responding";
 	return "unhealthy";
