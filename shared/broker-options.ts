@@ -6,6 +6,7 @@ import { busOutageMiddleware } from "./bus-outage.middleware.ts";
 import { uploadGateMiddleware } from "./upload-gate.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
+import { stopQueuesMiddleware } from "./jobs/stop-queues.middleware.ts";
 
 /** Entries the in-memory cache may hold, from the memory budget (about 2,000 per 512 MB). */
 export function memoryCacheEntries(config: PlatformConfig): number {
@@ -63,6 +64,7 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 			// Only the gateway streams uploads to actions.
 			...(config.services.includes("api") ? [uploadGateMiddleware()] : []),
 			...(config.transporter ? [busOutageMiddleware()] : []),
+			stopQueuesMiddleware(),
 		],
 		serializer: "JSON",
 		requestTimeout: 30_000,
