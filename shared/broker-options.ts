@@ -12,6 +12,7 @@ import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
 import { lengthBeforePattern } from "./validation/length-before-pattern.ts";
 import { GuardedPrometheusReporter } from "./metrics-access.ts";
+import { stopQueuesMiddleware } from "./jobs/stop-queues.middleware.ts";
 
 /** Entries the in-memory cache may hold, from the memory budget (about 2,000 per 512 MB). */
 export function memoryCacheEntries(config: PlatformConfig): number {
@@ -57,6 +58,7 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 			// Only the gateway streams uploads to actions.
 			...(config.services.includes("api") ? [uploadGateMiddleware()] : []),
 			...(config.transporter ? [busOutageMiddleware(), nodeLivenessMiddleware(config), safeRetryMiddleware()] : []),
+			stopQueuesMiddleware(),
 		],
 		// Every action's params: a string over its max is refused before any pattern runs on it.
 		validator: { type: "Fastest", options: { plugins: [lengthBeforePattern] } },

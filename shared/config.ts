@@ -60,6 +60,22 @@ export interface LlmSettings {
 	defaultMaxTokens: number;
 }
 
+/** The durable job queues' limits (JOBS_* variables; docs/analyses.md). */
+export interface JobSettings {
+	/** Analyses one node runs at once: sized for work that mostly waits on providers. */
+	concurrency: number;
+	/** Jobs of one user running at once across all nodes (soft cap): the rest stay queued. */
+	userRunningMax: number;
+	/** Analyses one user may have queued or running (hard cap): past it, 429 with Retry-After. */
+	userActiveMax: number;
+	/** Analyses queued or running per documents node: past it (times the nodes), 429 QUEUE_FULL with Retry-After. */
+	activePerNodeMax: number;
+	/** Studies one user may have queued or running: past it, 429 with Retry-After. */
+	userActiveStudiesMax: number;
+	/** How long (ms) a job waits out an unreachable service, bus or database before it fails. */
+	outageWindowMs: number;
+}
+
 export interface PlatformConfig {
 	/** embedded: one process, no transporter; distributed: services over NATS. */
 	mode: "embedded" | "distributed";
@@ -99,6 +115,7 @@ export interface PlatformConfig {
 	analyzer: AnalyzerSettings;
 	auth: AuthSettings;
 	faults: FaultSettings;
+	jobs: JobSettings;
 }
 
 /** The auth service's limits (AUTH_* variables; docs/auth.md). */
@@ -304,6 +321,20 @@ function analyzerSettings(env: Env, memoryBudgetMb: number): AnalyzerSettings {
 	};
 }
 // ---- end of the sandboxes' block
+
+function jobSettings(env: Env, memoryBudgetMb: number): JobSettings {
+	// A running analysis holds 7 to 14 MB at its peak (measured) but spends its time waiting on
+	// providers: an eighth of the budget at 4 MB each keeps memory bounded and providers busy.
+	const concurrency = integer(env, "JOBS_CONCURRENCY", Math.max(2, Math.min(64, Math.floor(memoryBudgetMb / 32))), 1, 1024);
+	return {
+		concurrency,
+		userRunningMax: integer(env, "JOBS_USER_RUNNING_MAX", Math.max(1, Math.ceil(concurrency / 2)), 1, 100_000),
+		userActiveMax: integer(env, "JOBS_USER_ACTIVE_MAX", Math.max(16, Math.floor(memoryBudgetMb / 8)), 1, 1_000_000),
+		activePerNodeMax: integer(env, "JOBS_ACTIVE_PER_NODE_MAX", concurrency * 16, 1, 10_000_000),
+		userActiveStudiesMax: integer(env, "OPTIMIZER_USER_ACTIVE_STUDIES_MAX", 5, 1, 10_000),
+		outageWindowMs: integer(env, "JOBS_OUTAGE_WINDOW_MINUTES", 10, 1, 24 * 60) * 60_000,
+	};
+}
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
 	const raw = text(env, name)?.toLowerCase();
@@ -521,6 +552,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 		analyzer: analyzerSettings(env, memoryBudgetMb),
 		auth: authSettings(env, memoryBudgetMb),
 		faults: faultSettings(env, memoryBudgetMb),
+		jobs: jobSettings(env, memoryBudgetMb),
 	};
 }
 
