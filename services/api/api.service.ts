@@ -59,6 +59,8 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		this.settings.port = config.port;
 		this.settings.ip = config.host;
 		this.settings.trustProxy = compileTrust(config.trustProxy);
+		// Express's meaning, which until now read the last entry here: say so to whoever upgrades with it.
+		if (config.trustProxy === true) this.logger.warn("TRUST_PROXY=true believes every X-Forwarded-For hop, so clients choose their own address; set a hop count or your proxies' ranges (docs/deploy.md)");
 		for (const route of [healthRoute(), metricsRoute(config.metrics), restApiRoute(config), openAiCompatibleRoute()]) {
 			this.addRoute(route);
 		}

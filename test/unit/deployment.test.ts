@@ -70,14 +70,18 @@ describe("deployment files", () => {
 			}
 			const env = { ...process.env };
 			delete env.JWT_SECRET;
+			// An empty env file: a developer's own .env beside docker-compose.yml must not answer for the test.
+			const emptyEnvFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "compose-env-")), ".env");
+			fs.writeFileSync(emptyEnvFile, "");
 			let failure: { code?: number; stderr?: string } | undefined;
 			try {
-				await run(compose![0], [...compose!.slice(1), "-f", path.join(ROOT, "docker-compose.yml"), "--profile", "split", "config"], { env, cwd: os.tmpdir() });
+				await run(compose![0], [...compose!.slice(1), "--env-file", emptyEnvFile, "-f", path.join(ROOT, "docker-compose.yml"), "--profile", "split", "config"], { env, cwd: os.tmpdir() });
 			} catch (err) {
 				failure = err as { code?: number; stderr?: string };
 			}
 			expect(failure, "compose config succeeded without JWT_SECRET").to.not.equal(undefined);
 			expect(failure!.stderr).to.contain("set JWT_SECRET to a random secret");
+			fs.rmSync(path.dirname(emptyEnvFile), { recursive: true, force: true });
 		});
 
 		it("runs one service per container over NATS, and everything in one process in the single profile", () => {
