@@ -18,7 +18,8 @@ export const modelNameParam = {
 	type: "string",
 	min: 1,
 	max: MAX_MODEL_NAME_LENGTH,
-	pattern: MODEL_NAME_PATTERN,
+	// As a string, so it survives the bus to the gateway's API docs (a RegExp arrives as {}).
+	pattern: MODEL_NAME_PATTERN.source,
 	messages: { stringPattern: `The '{field}' field must be a model name: ${EXPLANATION}` },
 } as const;
 

@@ -6,6 +6,7 @@ import { http as request } from "../helpers/http.ts";
 import { registerUser, type RegisteredUser } from "../helpers/users.ts";
 import { startFakeGemini, fakeProviderEnv, type FakeProvider } from "../helpers/fake-providers/index.ts";
 import { sleep } from "../helpers/child-processes.ts";
+import { uploadFile } from "../helpers/documents.ts";
 
 /**
  * Patterns over hostile input: a pattern that backtracks, a user's regex, a model name that walks
@@ -78,6 +79,16 @@ describe("hostile: patterns", function () {
 		expect(bystander.worstMs, "bystander's worst wait (ms); 7.6 s before").to.be.below(BYSTANDER_BOUND_MS);
 		expect(bystander.failures).to.equal(0);
 		expect(peak, "RSS MB").to.be.below(RSS_BOUND_MB);
+	});
+
+	it("stores an upload named with 70,000 characters under a 200-byte name at once, and nobody else waits", async () => {
+		const name = "a".repeat(70_000) + ".txt";
+		const { result, bystander } = await withBystander(platform.baseUrl, () =>
+			uploadFile(platform.baseUrl, user.accessToken, { name, type: "text/plain", bytes: Buffer.from("A short note about solar panels.") })
+		);
+		expect(result.status, result.text.slice(0, 200)).to.equal(201);
+		expect(result.body.filename).to.equal("a".repeat(196) + ".txt");
+		expect(bystander.worstMs, "bystander's worst wait (ms); about a minute before").to.be.below(BYSTANDER_BOUND_MS);
 	});
 
 	it("scores a study's (a+)+b objective on 30 a's without freezing the process", async () => {

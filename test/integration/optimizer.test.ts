@@ -385,7 +385,7 @@ for (const backend of BACKENDS) {
 			});
 
 			const malformed: [string, string, string][] = [
-				["a name over 64 characters", "a".repeat(65), "stringPattern"],
+				["a name over 64 characters", "a".repeat(65), "stringMax"],
 				["a name with a space", encodeURIComponent("shared name"), "stringPattern"],
 				["a name starting with a dash", "-shared-name", "stringPattern"],
 				["a name with a slash", encodeURIComponent("shared/name"), "stringPattern"],

@@ -77,6 +77,18 @@ const attacks: HostileAttack[] = [
 		},
 	},
 	{
+		name: "upload named with 70,000 characters",
+		setup: signUp,
+		async run(baseUrl, token) {
+			const form = new FormData();
+			form.append("file", new Blob([Buffer.from("A short note about solar panels.")], { type: "text/plain" }), "a".repeat(70_000) + ".txt");
+			const res = await fetch(`${baseUrl}/api/v1/documents`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+			if (res.status !== 201) return answer(res);
+			const { filename } = (await res.json()) as { filename: string };
+			return `201, stored as ${filename.length} characters`;
+		},
+	},
+	{
 		name: "documents?offset=9999999999999999999999",
 		setup: signUp,
 		async run(baseUrl, token) {

@@ -14,6 +14,8 @@ export const STUDY_LIMITS = {
 	maxPatternChars: 500,
 	/** A regex objective looks at this much of an output: RE2 is linear, this bounds the constant (about 30 ms at worst). */
 	maxRegexSubjectChars: 50_000,
+	/** lengthWithin's min and max (words or characters): far above any output, below what JSON keeps exact. */
+	maxLengthBound: 10_000_000,
 	maxSchemaChars: 20_000,
 	maxTrials: 500,
 	maxRepeats: 10,

@@ -320,7 +320,9 @@ function objectiveOptions(problems: Problems, path: string, raw: Raw, objective:
 	if (needs === "bounds") {
 		for (const key of ["min", "max"] as const) {
 			if (raw[key] === undefined) continue;
-			if (!isFiniteNumber(raw[key]) || !Number.isInteger(raw[key]) || raw[key] < 0) problems.add(`${path}.${key}`, "must be a whole number of 0 or more");
+			if (!isFiniteNumber(raw[key]) || !Number.isInteger(raw[key]) || raw[key] < 0 || raw[key] > LIMITS.maxLengthBound) {
+				problems.add(`${path}.${key}`, `must be a whole number from 0 to ${LIMITS.maxLengthBound}`);
+			}
 			else objective[key] = raw[key];
 		}
 		if (objective.min === undefined && objective.max === undefined) problems.add(path, "lengthWithin needs min, max or both");
