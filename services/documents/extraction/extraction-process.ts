@@ -10,7 +10,7 @@ export interface ExtractionRequest {
 	task: ExtractionTask;
 }
 
-export type ExtractionReply = { outcome: ExtractionOutcome } | { failure: string };
+export type ExtractionReply = { outcome: ExtractionOutcome } | { failure: string } | { ready: true };
 
 process.on("message", (request: ExtractionRequest) => {
 	extract(request.task).then(
@@ -19,3 +19,5 @@ process.on("message", (request: ExtractionRequest) => {
 	);
 });
 process.on("disconnect", () => process.exit(0));
+// Started and its modules loaded: from now on the time is the documents'.
+process.send!({ ready: true } satisfies ExtractionReply);
