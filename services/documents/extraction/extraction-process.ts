@@ -4,7 +4,15 @@
  * its parent's watchdog on all of its memory, so a hostile file can take down only this process.
  * It ends when its parent disconnects (idle, shut down, or gone).
  */
+import os from "node:os";
 import extract, { type ExtractionOutcome, type ExtractionTask } from "./extract-document.ts";
+
+// Parsing yields the CPU to the platform's requests (its thread that parses; see analyzer.worker.ts).
+try {
+	os.setPriority(0, 10);
+} catch {
+	// Not permitted or not supported here: it runs at the platform's priority.
+}
 
 export interface ExtractionRequest {
 	task: ExtractionTask;
