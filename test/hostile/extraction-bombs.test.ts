@@ -5,6 +5,7 @@
  * comes back to where it was, and another client is answered all along. Before the sandbox, the
  * PDF drove the platform to 800 MB and the DOCX to 936 MB.
  */
+import fs from "node:fs";
 import { expect } from "chai";
 import { startHostilePlatform, withBystander, sampleRss, rssSettles, type HostilePlatform } from "../helpers/hostile.ts";
 import { extractedDocument, pdfDocument, uploadAndExtract, uploadFile, type UploadFile } from "../helpers/documents.ts";
@@ -24,9 +25,6 @@ describe("hostile: extraction bombs", function () {
 		platform = await startHostilePlatform();
 		await untilRouted(platform.baseUrl);
 		token = (await registerUser(platform.baseUrl)).accessToken;
-		// The upload path's modules load on first use: measure the bombs against a platform that has seen one document.
-		const warm = await uploadAndExtract(platform.baseUrl, token, { name: "warm-up.pdf", bytes: await pdfDocument(["An ordinary page."]) }, 60_000);
-		expect(warm.status).to.equal("ready");
 	});
 
 	after(async () => {
@@ -52,6 +50,17 @@ describe("hostile: extraction bombs", function () {
 		expect(bystander.failures).to.equal(0);
 		expect(bystander.worstMs, `bystander worst ${bystander.worstMs.toFixed(0)} ms`).to.be.below(2_000);
 	}
+
+	/** The platform's child processes: the extraction process, while there is one. */
+	const children = () => fs.readFileSync(`/proc/${platform.pid}/task/${platform.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+
+	it("starts no extraction process before the first document, then extracts in one", async () => {
+		expect(children()).to.deep.equal([]);
+		// This also loads the upload path's modules, so the bombs below are measured against a platform that has seen a document.
+		const warm = await uploadAndExtract(platform.baseUrl, token, { name: "warm-up.pdf", bytes: await pdfDocument(["An ordinary page."]) }, 60_000);
+		expect(warm.status).to.equal("ready");
+		expect(children()).to.have.length(1);
+	});
 
 	it("a 350 KB PDF whose content stream inflates to 256 MiB ends failed with the reason", async () => {
 		await bombard({ name: "bomb.pdf", bytes: await pdfBomb(256 * MB) });

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { expect } from "chai";
 import extract, { type ExtractionLimits, type ExtractionTask } from "../../services/documents/extraction/extract-document.ts";
 import { ExtractionLimitError, ExtractionSandbox } from "../../services/documents/extraction/extraction-sandbox.ts";
@@ -152,9 +153,23 @@ describe("documents: extraction sandbox (child processes)", function () {
 		}
 	}
 
-	it("extracts in a process started from the TypeScript entry file", () =>
+	/** This process's children: the extraction processes a sandbox started. */
+	function children(): number[] {
+		return fs.readFileSync(`/proc/self/task/${process.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+	}
+
+	it("starts a process only for the first document, extracts there, and lets it exit when idle", () =>
 		withSandbox({ memoryMb: 256, timeLimitMs: 30_000 }, async sandbox => {
-			expect(await sandbox.run(task(await pdfDocument(["Sandboxed text."]), PDF))).to.include({ ok: true, text: "Sandboxed text." });
+			const before = children();
+			const pdf = await pdfDocument(["Sandboxed text."]);
+			expect(children()).to.deep.equal(before);
+			expect(await sandbox.run(task(pdf, PDF))).to.include({ ok: true, text: "Sandboxed text." });
+			const started = children().filter(pid => !before.includes(pid));
+			expect(started).to.have.length(1);
+			// The idle timeout is 1 s; 20 s only fails if the process never leaves.
+			const deadline = Date.now() + 20_000;
+			while (children().includes(started[0]) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100));
+			expect(children()).not.to.include(started[0]);
 		}));
 
 	it("ends a document over its time limit, and the next one still runs", () =>

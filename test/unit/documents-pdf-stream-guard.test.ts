@@ -36,6 +36,27 @@ async function zlibWithStoredPrefix(prefix: string, rest: Buffer): Promise<Buffe
 	return Buffer.concat(parts);
 }
 
+/** ASCII85 (Adobe's base-85), as PDF writers encode binary streams as text. */
+function ascii85(bytes: Buffer): Buffer {
+	let out = "";
+	for (let i = 0; i < bytes.length; i += 4) {
+		const chunk = Buffer.alloc(4);
+		const n = bytes.copy(chunk, 0, i, i + 4);
+		let value = chunk.readUInt32BE(0);
+		if (value === 0 && n === 4) {
+			out += "z";
+			continue;
+		}
+		const digits: string[] = [];
+		for (let d = 0; d < 5; d++) {
+			digits.unshift(String.fromCharCode((value % 85) + 33));
+			value = Math.floor(value / 85);
+		}
+		out += digits.slice(0, n + 1).join("");
+	}
+	return Buffer.from(`${out}~>`);
+}
+
 describe("documents: PDF streams counted while they inflate", function () {
 	this.timeout(60_000);
 
@@ -70,6 +91,15 @@ describe("documents: PDF streams counted while they inflate", function () {
 		// Cut at the first `endstream`, the stream would look like a few harmless bytes.
 		const hidden = await zlibWithStoredPrefix("(endstream) ", Buffer.alloc(64 * MB, 0x20));
 		expect(await refusal(pdfWithContent({ filter: "/FlateDecode", data: hidden }, { indirectLength: true }), 48 * MB)).to.match(/^The document expands to more than 48 MB/);
+	});
+
+	it("decodes ASCII85 exactly, and sees the bomb behind it", async () => {
+		const content = Buffer.from("BT /F1 12 Tf (ASCII85 \0\0\0\0 round trip) Tj ET\n\0\0\0\0\0\0\0\0x");
+		expect(await spent(pdfWithContent({ filter: "[/ASCII85Decode /FlateDecode]", data: ascii85(zlib.deflateSync(content)) }))).to.equal(content.length);
+		const bomb = ascii85(zlib.deflateSync(Buffer.alloc(64 * MB, 0x20)));
+		expect(await refusal(pdfWithContent({ filter: "[/A85 /Fl]", data: bomb }), 48 * MB)).to.match(/^The document expands to more than 48 MB/);
+		// Fourfold by itself: a stream of `z`s.
+		expect(await refusal(pdfWithContent({ filter: "/ASCII85Decode", data: Buffer.alloc(16 * MB, "z") }), 48 * MB)).to.match(/^The document expands to more than 48 MB/);
 	});
 
 	it("skips images (text extraction never decodes them) but not a stream that only nests the word Image", async () => {

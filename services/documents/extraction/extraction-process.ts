@@ -4,13 +4,21 @@
  * its parent's watchdog on all of its memory, so a hostile file can take down only this process.
  * It ends when its parent disconnects (idle, shut down, or gone).
  */
+import os from "node:os";
 import extract, { type ExtractionOutcome, type ExtractionTask } from "./extract-document.ts";
+
+// Parsing yields the CPU to the platform's requests (its thread that parses; see analyzer.worker.ts).
+try {
+	os.setPriority(0, 10);
+} catch {
+	// Not permitted or not supported here: it runs at the platform's priority.
+}
 
 export interface ExtractionRequest {
 	task: ExtractionTask;
 }
 
-export type ExtractionReply = { outcome: ExtractionOutcome } | { failure: string };
+export type ExtractionReply = { outcome: ExtractionOutcome } | { failure: string } | { ready: true };
 
 process.on("message", (request: ExtractionRequest) => {
 	extract(request.task).then(
@@ -19,3 +27,5 @@ process.on("message", (request: ExtractionRequest) => {
 	);
 });
 process.on("disconnect", () => process.exit(0));
+// Started and its modules loaded: from now on the time is the documents'.
+process.send!({ ready: true } satisfies ExtractionReply);

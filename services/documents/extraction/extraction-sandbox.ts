@@ -53,6 +53,8 @@ class ExtractionProcess {
 	readonly child: ChildProcess;
 	/** Documents it has extracted: memory a former document left behind counts against the next one's. */
 	documents = 0;
+	/** Settles once the process has started and loaded its modules (or has died trying). */
+	readonly ready: Promise<void>;
 	#exited = false;
 	#idleTimer: NodeJS.Timeout | undefined;
 
@@ -69,6 +71,16 @@ class ExtractionProcess {
 		this.child.once("exit", () => (this.#exited = true));
 		// A failed fork reports here; the job waiting on it hears of it through "exit".
 		this.child.on("error", () => {});
+		// Settles either way: a process that died starting is reported by run(), which sees it gone.
+		this.ready = new Promise<void>(resolve => {
+			const onReady = (reply: ExtractionReply) => {
+				if (!("ready" in reply)) return;
+				this.child.off("message", onReady);
+				resolve();
+			};
+			this.child.on("message", onReady);
+			this.child.once("exit", () => resolve());
+		});
 	}
 
 	get alive(): boolean {
@@ -99,10 +111,23 @@ class ExtractionProcess {
 	/**
 	 * Extracts one document. Settles with its outcome, or throws ExtractionLimitError when the
 	 * process went over its memory ceiling or time limit (the process is then killed), or the
-	 * signal's reason when aborted.
+	 * signal's reason when aborted. The time limit starts once the process is up: starting Node
+	 * on a busy machine is not the document's fault.
 	 */
-	run(task: ExtractionTask, options: ExtractionSandboxOptions, signal?: AbortSignal): Promise<ExtractionOutcome> {
+	async run(task: ExtractionTask, options: ExtractionSandboxOptions, signal?: AbortSignal): Promise<ExtractionOutcome> {
 		const child = this.child;
+		// Bounded too: a process that neither starts nor dies must not hold the document forever.
+		const startLimit = AbortSignal.timeout(options.timeLimitMs);
+		const starting = signal ? AbortSignal.any([signal, startLimit]) : startLimit;
+		await new Promise<void>((resolve, reject) => {
+			const onGiveUp = () => reject(signal?.aborted ? signal.reason : new Error(`The extraction process did not start within ${options.timeLimitMs} ms`));
+			if (starting.aborted) return onGiveUp();
+			starting.addEventListener("abort", onGiveUp, { once: true });
+			void this.ready.then(() => {
+				starting.removeEventListener("abort", onGiveUp);
+				resolve();
+			});
+		});
 		return new Promise<ExtractionOutcome>((resolve, reject) => {
 			let settled = false;
 			const settle = (outcome: { ok: ExtractionOutcome } | { error: Error }, kill: boolean) => {
@@ -128,7 +153,7 @@ class ExtractionProcess {
 			const onAbort = () => settle({ error: signal!.reason instanceof Error ? signal!.reason : new Error("aborted") }, true);
 			const onMessage = (reply: ExtractionReply) => {
 				if ("outcome" in reply) settle({ ok: reply.outcome }, false);
-				else settle({ error: new Error(`The extraction process failed: ${reply.failure}`) }, false);
+				else if ("failure" in reply) settle({ error: new Error(`The extraction process failed: ${reply.failure}`) }, false);
 			};
 			const onExit = (code: number | null, exitSignal: NodeJS.Signals | null) => {
 				// V8 aborts the process when its heap is full: that is the document's doing.

@@ -12,8 +12,8 @@ import type { DecodedBudget } from "./decoded-budget.ts";
  * after a dictionary. The dictionary says the filters and the length (resolving an indirect
  * length, so data that happens to contain `endstream` does not hide the rest). Images and attached
  * files are skipped: text extraction never decodes them. Filters counted: FlateDecode (also chained
- * several times, or after ASCIIHexDecode), LZWDecode and RunLengthDecode, the ones that expand;
- * other streams count their stored size. Streams of an encrypted file cannot be read here: the
+ * several times, or after ASCIIHexDecode or ASCII85Decode), LZWDecode and RunLengthDecode, the
+ * ones that expand; other streams count their stored size. Streams of an encrypted file cannot be read here: the
  * extraction process's memory ceiling is what bounds those.
  */
 export async function checkPdfStreams(bytes: Uint8Array, budget: DecodedBudget): Promise<void> {
@@ -123,6 +123,9 @@ async function countDecoded(data: Buffer, filters: string[], budget: DecodedBudg
 	if (stages[0] === "ASCIIHexDecode") {
 		input = Buffer.from(input.toString("latin1").replace(/>.*$/s, "").replace(/[^0-9a-fA-F]/g, ""), "hex");
 		stages = stages.slice(1);
+	} else if (stages[0] === "ASCII85Decode") {
+		input = decodeAscii85(input, budget);
+		stages = stages.slice(1);
 	}
 	if (stages[0] === "FlateDecode") {
 		let inflations = 0;
@@ -166,6 +169,51 @@ function countInflated(data: Buffer, times: number, budget: DecodedBudget): Prom
 		last.on("end", () => finish());
 		stages[0].end(data);
 	});
+}
+
+/**
+ * ASCII85Decode, for the filters after it. Its output is sized first (a `z` stands for four zero
+ * bytes, so it can grow fourfold) and refused when that alone is over what the budget has left.
+ */
+function decodeAscii85(data: Buffer, budget: DecodedBudget): Buffer {
+	const text = data.toString("latin1");
+	const end = text.indexOf("~>");
+	const body = (end < 0 ? text : text.slice(0, end)).replace(/^\s*<~/, "").replace(/[^!-uz]/g, "");
+	let size = 0;
+	let group = 0;
+	for (let i = 0; i < body.length; i++) {
+		if (body[i] === "z" && group === 0) size += 4;
+		else if (++group === 5) {
+			size += 4;
+			group = 0;
+		}
+	}
+	if (group > 1) size += group - 1;
+	if (size > budget.maxBytes - budget.used) budget.spend(size);
+	const out = Buffer.alloc(size);
+	let at = 0;
+	let value = 0;
+	group = 0;
+	const flush = (digits: number) => {
+		for (let pad = digits; pad < 5; pad++) value = value * 85 + 84;
+		const word = Buffer.alloc(4);
+		word.writeUInt32BE(value % 4294967296);
+		at += word.copy(out, at, 0, digits - 1);
+		value = 0;
+	};
+	for (let i = 0; i < body.length; i++) {
+		if (body[i] === "z" && group === 0) {
+			at += 4;
+			continue;
+		}
+		value = value * 85 + (body.charCodeAt(i) - 33);
+		if (++group === 5) {
+			flush(5);
+			group = 0;
+		}
+	}
+	if (group > 1) flush(group);
+	return out;
 }
 
 /** The length LZWDecode (EarlyChange 1, as PDF writers use) would produce, without producing it. */
