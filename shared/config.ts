@@ -82,6 +82,10 @@ export interface PlatformConfig {
 		openaiCompatible: ProviderEndpoint & { models: string[] };
 	};
 	llm: LlmSettings;
+	/** An upload that sends no byte for this long is cut off with 408 (UPLOAD_IDLE_TIMEOUT_MS). */
+	uploadIdleTimeoutMs: number;
+	/** Progress streams (SSE) a service keeps open at once on a node, in all and per user (SSE_STREAMS_PER_NODE, SSE_STREAMS_PER_USER). */
+	progressStreams: { perNode: number; perUser: number };
 }
 
 /** A start-up configuration problem; its message names the variable to set. */
@@ -347,5 +351,12 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 			},
 		},
 		llm: llmSettings(env, memoryBudgetMb),
+		// Upload lifecycle and progress streams (docs/documents.md, docs/analyses.md).
+		uploadIdleTimeoutMs: integer(env, "UPLOAD_IDLE_TIMEOUT_MS", 30_000, 1_000, 3_600_000),
+		progressStreams: {
+			perNode: integer(env, "SSE_STREAMS_PER_NODE", Math.max(50, memoryBudgetMb), 1, 1_000_000),
+			// 16 at the default 512 MB, 4 at 128: one user's tabs, never the whole node.
+			perUser: integer(env, "SSE_STREAMS_PER_USER", Math.max(4, Math.floor(memoryBudgetMb / 32)), 1, 1_000_000),
+		},
 	};
 }

@@ -1,11 +1,14 @@
 import type { PlatformConfig } from "../../shared/config.ts";
 import type { ExtractionPoolOptions } from "./extraction/extraction-pool.ts";
 import type { ExtractionLimits } from "./extraction/extraction.worker.ts";
+import type { StagingStaleness } from "./storage/blob-store.ts";
 
 export interface DocumentLimits {
 	maxUploadBytes: number;
 	extraction: ExtractionLimits;
 	pool: ExtractionPoolOptions;
+	/** Staged uploads no live upload owns are removed at start and every `sweepEveryMs`. */
+	staging: StagingStaleness & { sweepEveryMs: number };
 }
 
 /**
@@ -29,6 +32,13 @@ export function documentLimits(config: PlatformConfig): DocumentLimits {
 			heapMb: Math.max(64, Math.min(512, Math.floor(budget / 4))),
 			timeLimitMs: 120_000,
 			idleTimeoutMs: 30_000,
+		},
+		staging: {
+			// A live upload writes at least once per idle timeout (the gateway cuts off a silent one); twice that is a margin.
+			unwrittenForMs: 2 * config.uploadIdleTimeoutMs,
+			// Ten times the gateway's 60 s call timeout for an upload, which no upload outlives.
+			olderThanMs: 10 * 60_000,
+			sweepEveryMs: config.uploadIdleTimeoutMs,
 		},
 	};
 }
