@@ -44,7 +44,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		debounceTime: 50,
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			refuseUploads(req, err);
-			sendErrorResponse(req, res, outageForMissingRoute(this, req, err));
+			sendErrorResponse(req, res, outageForMissingRoute(this, req, res, err));
 		},
 	},
 
