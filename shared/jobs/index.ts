@@ -49,4 +49,5 @@ export {
 } from "./columns.ts";
 export { jobConcurrency } from "./concurrency.ts";
 export { jobEventStream, type JobEventSource, type JobEventStreamOptions } from "./event-stream.ts";
+export { StreamQuota } from "./stream-quota.ts";
 export { UnretryableJobError, JobAbortedError, type JobAbortReason } from "./errors.ts";
