@@ -116,6 +116,10 @@ export interface PlatformConfig {
 	auth: AuthSettings;
 	faults: FaultSettings;
 	jobs: JobSettings;
+	/** An upload that sends no byte for this long is cut off with 408 (UPLOAD_IDLE_TIMEOUT_MS). */
+	uploadIdleTimeoutMs: number;
+	/** Progress streams (SSE) a service keeps open at once on a node, in all and per user (SSE_STREAMS_PER_NODE, SSE_STREAMS_PER_USER). */
+	progressStreams: { perNode: number; perUser: number };
 }
 
 /** The auth service's limits (AUTH_* variables; docs/auth.md). */
@@ -553,6 +557,13 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 		auth: authSettings(env, memoryBudgetMb),
 		faults: faultSettings(env, memoryBudgetMb),
 		jobs: jobSettings(env, memoryBudgetMb),
+		// Upload lifecycle and progress streams (docs/documents.md, docs/analyses.md).
+		uploadIdleTimeoutMs: integer(env, "UPLOAD_IDLE_TIMEOUT_MS", 30_000, 1_000, 3_600_000),
+		progressStreams: {
+			perNode: integer(env, "SSE_STREAMS_PER_NODE", Math.max(50, memoryBudgetMb), 1, 1_000_000),
+			// 16 at the default 512 MB, 4 at 128: one user's tabs, never the whole node.
+			perUser: integer(env, "SSE_STREAMS_PER_USER", Math.max(4, Math.floor(memoryBudgetMb / 32)), 1, 1_000_000),
+		},
 	};
 }
 

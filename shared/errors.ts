@@ -38,6 +38,11 @@ export function unsupportedMediaType(message: string): Errors.MoleculerClientErr
 	return new MoleculerClientError(message, 415, "UNSUPPORTED_MEDIA_TYPE");
 }
 
+/** An upload whose sender went silent: 408, and the connection is closed after the answer. */
+export function uploadStalled(message: string): Errors.MoleculerClientError {
+	return new MoleculerClientError(message, 408, "UPLOAD_STALLED");
+}
+
 export function tooManyRequests(message: string, retryAfterSeconds?: number): Errors.MoleculerClientError {
 	return new MoleculerClientError(message, 429, "TOO_MANY_REQUESTS", retryAfterSeconds ? { retryAfter: retryAfterSeconds } : undefined);
 }

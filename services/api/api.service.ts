@@ -50,7 +50,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		use: [noStorePrivateAnswers],
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			refuseUploads(req, err);
-			sendErrorResponse(req, res, outageForMissingRoute(this, req, err));
+			sendErrorResponse(req, res, outageForMissingRoute(this, req, res, err));
 		},
 	},
 

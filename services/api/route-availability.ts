@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Service, ServiceBroker } from "moleculer";
 import { SERVICE_UNREACHABLE, serviceUnavailable } from "../../shared/errors.ts";
 
@@ -17,6 +17,12 @@ import { SERVICE_UNREACHABLE, serviceUnavailable } from "../../shared/errors.ts"
  *   service's paths the gateway never saw, /api/v1/auth/anything for `auth`.
  * Until a service a route whitelists (`"llm.*"`) has been seen at all, for instance when the
  * gateway started while it was down, its paths are unknown: a 404 under that route is then a 503.
+ *
+ * moleculer-web rebuilds a route's aliases a `debounceTime` after the registry changed, so for that
+ * moment a service that has just (re)joined is in the registry but not yet routed. The gateway
+ * remembers which registry its aliases were built from; while that is not the registry of now, the
+ * routes are being rebuilt: any 404 is a 503 with Retry-After (the path may well exist a moment
+ * later), and /health/ready is not ready.
  */
 
 /** What this module reads of moleculer-web's routes and aliases (src/index.js, src/alias.js). */
@@ -131,6 +137,23 @@ export class RouteOwners {
 
 const owners = new WeakMap<Service, RouteOwners>();
 
+/** The registry, as far as routes depend on it: every service and its actions, in a stable order. */
+function registrySignature(broker: ServiceBroker): string {
+	const services = broker.registry.getServiceList({ withActions: true, grouping: true }) as unknown as RegisteredService[];
+	return services
+		.map(service => `${service.fullName}(${Object.keys(service.actions ?? {}).sort().join(",")})`)
+		.sort()
+		.join(";");
+}
+
+/** Per gateway: the registry its aliases were last built from. */
+const builtFrom = new WeakMap<Service, string>();
+
+/** Whether the gateway's routes were built from the registry as it is now: no rebuild pending. */
+export function routesAreCurrent(gateway: Service): boolean {
+	return builtFrom.get(gateway) === registrySignature(gateway.broker);
+}
+
 /** The paths `gateway` has learned; one record per gateway service. */
 function routeOwners(gateway: Service): RouteOwners {
 	let record = owners.get(gateway);
@@ -143,20 +166,42 @@ export function learnRouteOwners(gateway: Service, route: GatewayRoute): void {
 	const aliases = (gateway as unknown as { aliases: GatewayAlias[] }).aliases;
 	const services = gateway.broker.registry.getServiceList({ withActions: true, grouping: true }) as unknown as RegisteredService[];
 	routeOwners(gateway).learn(route, aliases, services);
+	// Every route with auto-aliases is rebuilt in the same (synchronous) pass, from this registry.
+	builtFrom.set(gateway, registrySignature(gateway.broker));
 }
 
 function availableServices(broker: ServiceBroker): Set<string> {
 	return new Set((broker.registry.getServiceList({ onlyAvailable: true }) as unknown as RegisteredService[]).map(service => service.fullName));
 }
 
-/** The error to answer `req` with: a 503 when the gateway's 404 `err` means "its service is down", else `err`. */
-export function outageForMissingRoute(gateway: Service, req: IncomingMessage, err: unknown): unknown {
-	return routeMissingBecauseServiceIsDown(gateway, req, err) ? serviceUnavailable(SERVICE_UNREACHABLE) : err;
+/** Seconds a client is told to wait: routes are rebuilt within moleculer-web's debounce; a service takes longer to return. */
+const RETRY_AFTER_REBUILD_SECONDS = 1;
+const RETRY_AFTER_OUTAGE_SECONDS = 5;
+
+/**
+ * The error to answer `req` with: for the gateway's 404 `err`, a 503 with Retry-After when the
+ * path's service is down or while the routes are being rebuilt; else `err`.
+ */
+export function outageForMissingRoute(gateway: Service, req: IncomingMessage, res: ServerResponse, err: unknown): unknown {
+	if (!isGatewayNotFound(err)) return err;
+	if (routeMissingBecauseServiceIsDown(gateway, req)) {
+		if (!res.headersSent) res.setHeader("Retry-After", String(RETRY_AFTER_OUTAGE_SECONDS));
+		return serviceUnavailable(SERVICE_UNREACHABLE);
+	}
+	if (!routesAreCurrent(gateway)) {
+		if (!res.headersSent) res.setHeader("Retry-After", String(RETRY_AFTER_REBUILD_SECONDS));
+		return serviceUnavailable("The gateway is updating its routes; try again in a moment");
+	}
+	return err;
 }
 
-/** Whether the gateway's 404 `err` for `req` means "its service is down" rather than "no such path". */
-function routeMissingBecauseServiceIsDown(gateway: Service, req: IncomingMessage, err: unknown): boolean {
-	if ((err as { code?: number })?.code !== 404 || (err as { type?: string }).type !== "NOT_FOUND" || (err as { name?: string }).name !== "NotFoundError") return false;
+/** moleculer-web's own "no alias for this path" (not an action's 404 for a missing record). */
+function isGatewayNotFound(err: unknown): boolean {
+	return (err as { code?: number })?.code === 404 && (err as { type?: string }).type === "NOT_FOUND" && (err as { name?: string }).name === "NotFoundError";
+}
+
+/** Whether the gateway's 404 for `req` means "its service is down" rather than "no such path". */
+function routeMissingBecauseServiceIsDown(gateway: Service, req: IncomingMessage): boolean {
 	const request = req as IncomingMessage & { parsedUrl?: string; originalUrl?: string; $route?: GatewayRoute };
 	const path = request.parsedUrl ?? (request.originalUrl ?? request.url ?? "").split("?")[0];
 	const record = routeOwners(gateway);

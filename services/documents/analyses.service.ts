@@ -9,7 +9,7 @@ import { callerOf, findOwned } from "../../shared/ownership.ts";
 import type { CallerMeta } from "../../shared/contracts/auth.ts";
 import type { DocumentSummary, DocumentText } from "../../shared/contracts/documents.ts";
 import type { CompleteParams, CompleteResult } from "../../shared/contracts/llm.ts";
-import { ACTIVE_JOB_STATUSES, JobQueue, QueueFullError, jobEventStream, jobQueueGauges, type JobStatus } from "../../shared/jobs/index.ts";
+import { ACTIVE_JOB_STATUSES, JobQueue, QueueFullError, StreamQuota, jobEventStream, jobQueueGauges, type JobStatus } from "../../shared/jobs/index.ts";
 import { leaseOwnerGone, missingDependency, nodesOffering } from "../../shared/jobs/bus-presence.ts";
 import { migrations } from "./analyses/migrations/index.ts";
 import { defineAnalysisModels, type AnalysisModels, type AnalysisRow } from "./analyses/models.ts";
@@ -34,14 +34,13 @@ interface AnalysesThis extends DbServiceThis<AnalysisModels> {
 	queue: JobQueue<AnalysisRow>;
 	/** SSE streams on this node, by analysis id: told when a change notice arrives. */
 	listeners: Map<string, Set<() => void>>;
-	openStreams: number;
-	maxOpenStreams: number;
+	streams: StreamQuota;
 	ownAnalysis(ctx: Context<unknown, CallerMeta>, id: string): Promise<AnalysisRow>;
 	readDocument(ctx: Context<unknown, CallerMeta>, id: string): Promise<DocumentSummary>;
 	resolveRequest(ctx: Context<unknown, CallerMeta>, request: AnalysisRequest): Promise<AnalysisOptions>;
 	submit(userId: string, documentId: string, options: AnalysisOptions, refresh: boolean): Promise<AnalysisRow>;
 	announce(analysis: AnalysisRow, status: JobStatus): void;
-	countStreams(delta: number): void;
+	countStreams(): void;
 }
 
 /** The analysis's owner, as the worker acts for them with the documents and llm services. */
@@ -168,9 +167,9 @@ const AnalysesService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 			params: byIdParams,
 			async handler(this: AnalysesThis, ctx: Context<{ id: string }, CallerMeta>): Promise<PassThrough> {
 				const analysis = await this.ownAnalysis(ctx, ctx.params.id);
-				if (this.openStreams >= this.maxOpenStreams) throw tooManyRequests("Too many progress streams are open on this node; poll GET /api/v1/analyses/:id instead", 5);
 				const { id, userId } = analysis;
-				this.countStreams(1);
+				const release = this.streams.acquire(userId, "GET /api/v1/analyses/:id");
+				this.countStreams();
 				ctx.meta.$responseType = "text/event-stream";
 				ctx.meta.$responseHeaders = { "Cache-Control": "no-cache", "X-Accel-Buffering": "no" };
 				return jobEventStream<AnalysisView>(
@@ -189,7 +188,16 @@ const AnalysesService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 							};
 						},
 					},
-					{ render: analysisEventRenderer(), pollMs: 2_000, keepAliveMs: 15_000, maxLifetimeMs: 30 * 60_000, onClose: () => this.countStreams(-1) }
+					{
+						render: analysisEventRenderer(),
+						pollMs: 2_000,
+						keepAliveMs: 15_000,
+						maxLifetimeMs: 30 * 60_000,
+						onClose: () => {
+							release();
+							this.countStreams();
+						},
+					}
 				);
 			},
 		},
@@ -284,17 +292,14 @@ const AnalysesService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 			}
 		},
 
-		countStreams(this: AnalysesThis, delta: number) {
-			this.openStreams += delta;
-			if (this.broker.isMetricsEnabled()) this.broker.metrics.set(OPEN_STREAMS_METRIC, this.openStreams);
+		countStreams(this: AnalysesThis) {
+			if (this.broker.isMetricsEnabled()) this.broker.metrics.set(OPEN_STREAMS_METRIC, this.streams.open);
 		},
 	},
 
 	created(this: AnalysesThis) {
 		this.listeners = new Map();
-		this.openStreams = 0;
-		// Each open stream costs a socket and a timer or two; a few per MB of budget is plenty.
-		this.maxOpenStreams = Math.max(50, platformConfig(this.broker).memoryBudgetMb);
+		this.streams = new StreamQuota(platformConfig(this.broker).progressStreams);
 		if (this.broker.isMetricsEnabled()) {
 			this.broker.metrics.register({ type: "gauge", name: OPEN_STREAMS_METRIC, description: "Analysis progress streams (SSE) open on this node" });
 		}

@@ -25,9 +25,6 @@ import { textByteLimit } from "./extraction/extract-plain.ts";
 import { BINARY_FORMATS } from "./detection/formats.ts";
 import { listLimitParam, listOffsetParam } from "../../shared/validation/pagination.ts";
 
-/** Staged uploads older than this were left by a process that died mid-upload (uploads time out after a minute). */
-const STALE_STAGING_MS = 60 * 60 * 1000;
-
 type Meta = CallerMeta & { $location?: string };
 type DocumentContext<P = unknown> = Context<P, Meta>;
 
@@ -42,6 +39,8 @@ interface DocumentsThis extends DbServiceThis<DocumentModels> {
 	blobs: BlobStore;
 	sandbox: ExtractionSandbox;
 	extractions: JobQueue<DocumentRecord>;
+	stagingSweeper?: NodeJS.Timeout;
+	sweepStaging(): Promise<void>;
 	ownDocument(ctx: DocumentContext, id: string): Promise<DocumentRecord>;
 	readText(ctx: DocumentContext, id: string): Promise<DocumentText>;
 	store(stream: Readable, user: AuthenticatedUser, filename: string, analyze: boolean): Promise<DocumentRecord>;
@@ -234,6 +233,16 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			return document;
 		},
 
+		/** Removes staged uploads no live upload owns; never throws (the next sweep tries again). */
+		async sweepStaging(this: DocumentsThis): Promise<void> {
+			try {
+				const swept = await this.blobs.sweepStaging(this.limits.staging);
+				if (swept > 0) this.logger.info(`Removed ${swept} staged upload(s) left by an interrupted upload or process`);
+			} catch (err) {
+				this.logger.warn(`Sweeping stale staged uploads failed: ${(err as Error).message}`);
+			}
+		},
+
 		/** The extraction job's handler: parse in an extraction process, keep the text; the queue records the outcome. */
 		async extract(this: DocumentsThis, document: DocumentRecord, { signal }: JobContext): Promise<void> {
 			// Parsers of binary formats need the whole file; of a text file, only what the character limit keeps.
@@ -284,14 +293,15 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			},
 		});
 		this.extractions.start();
-		const swept = await this.blobs.sweepStaging(STALE_STAGING_MS).catch(err => {
-			this.logger.warn(`Sweeping stale staged uploads failed: ${err.message}`);
-			return 0;
-		});
-		if (swept > 0) this.logger.info(`Removed ${swept} staged upload(s) left by an interrupted process`);
+		// At start for what a crash left; then periodically, for what a node that died left (on PostgreSQL
+		// every node shares the parts table) and for anything a failed discard left.
+		await this.sweepStaging();
+		this.stagingSweeper = setInterval(() => void this.sweepStaging(), this.limits.staging.sweepEveryMs);
+		this.stagingSweeper.unref();
 	},
 
 	async stopped(this: DocumentsThis) {
+		clearInterval(this.stagingSweeper);
 		await this.extractions?.stop();
 		await this.sandbox?.close();
 	},

@@ -1,11 +1,14 @@
 import type { PlatformConfig } from "../../shared/config.ts";
 import type { ExtractionSandboxOptions } from "./extraction/extraction-sandbox.ts";
 import type { ExtractionLimits } from "./extraction/extract-document.ts";
+import type { StagingStaleness } from "./storage/blob-store.ts";
 
 export interface DocumentLimits {
 	maxUploadBytes: number;
 	extraction: ExtractionLimits;
 	sandbox: ExtractionSandboxOptions;
+	/** Staged uploads no live upload owns are removed at start and every `sweepEveryMs`. */
+	staging: StagingStaleness & { sweepEveryMs: number };
 }
 
 /**
@@ -33,6 +36,13 @@ export function documentLimits(config: PlatformConfig): DocumentLimits {
 			memoryMb: extraction.memoryMb,
 			timeLimitMs: extraction.timeoutMs,
 			idleTimeoutMs: 30_000,
+		},
+		staging: {
+			// A live upload writes at least once per idle timeout (the gateway cuts off a silent one); twice that is a margin.
+			unwrittenForMs: 2 * config.uploadIdleTimeoutMs,
+			// Ten times the gateway's 60 s call timeout for an upload, which no upload outlives.
+			olderThanMs: 10 * 60_000,
+			sweepEveryMs: config.uploadIdleTimeoutMs,
 		},
 	};
 }

@@ -10,7 +10,7 @@ import { conflict, invalidInput, notFound, tooManyRequests } from "../../shared/
 import { callerOf, findOwned } from "../../shared/ownership.ts";
 import type { CallerMeta } from "../../shared/contracts/auth.ts";
 import type { DocumentText } from "../../shared/contracts/documents.ts";
-import { JobQueue, QueueFullError, jobConcurrency, jobEventStream, jobQueueGauges, type JobStatus } from "../../shared/jobs/index.ts";
+import { JobQueue, QueueFullError, StreamQuota, jobConcurrency, jobEventStream, jobQueueGauges, type JobStatus } from "../../shared/jobs/index.ts";
 import { leaseOwnerGone, missingDependency } from "../../shared/jobs/bus-presence.ts";
 import { migrations } from "./migrations/index.ts";
 import { defineModels, type OptimizerModels, type StudyRow, type TrialRow } from "./models.ts";
@@ -43,8 +43,7 @@ interface OptimizerThis extends DbServiceThis<OptimizerModels> {
 	prices: ModelPrices;
 	/** Change notices of studies, by study id, for the SSE streams open on this node. */
 	changes: EventEmitter;
-	openStreams: number;
-	maxOpenStreams: number;
+	streams: StreamQuota;
 	ownStudy(ctx: Context<unknown, Meta>, id: string): Promise<StudyRow>;
 	trialsOf(study: StudyRow): Promise<TrialRow[]>;
 	view(study: StudyRow): Promise<StudyView>;
@@ -218,8 +217,7 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			params: byIdParams,
 			async handler(this: OptimizerThis, ctx: Context<{ id: string }, Meta>): Promise<PassThrough> {
 				const { id, userId } = await this.ownStudy(ctx, ctx.params.id);
-				if (this.openStreams >= this.maxOpenStreams) throw tooManyRequests("Too many study streams are open on this node; poll GET /api/v1/optimizer/studies/:id instead", 5);
-				this.openStreams++;
+				const release = this.streams.acquire(userId, "GET /api/v1/optimizer/studies/:id");
 				ctx.meta.$responseType = "text/event-stream";
 				ctx.meta.$responseHeaders = { "Cache-Control": "no-cache", "X-Accel-Buffering": "no" };
 				return jobEventStream(
@@ -233,7 +231,7 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 							return () => this.changes.off(id, listener);
 						},
 					},
-					{ render: studyEventRenderer(), pollMs: 2_000, keepAliveMs: 15_000, maxLifetimeMs: 60 * 60_000, onClose: () => this.openStreams-- }
+					{ render: studyEventRenderer(), pollMs: 2_000, keepAliveMs: 15_000, maxLifetimeMs: 60 * 60_000, onClose: release }
 				);
 			},
 		},
@@ -295,9 +293,7 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 	},
 
 	created(this: OptimizerThis) {
-		this.openStreams = 0;
-		// Each open stream costs a socket and a couple of timers; a few per MB of budget is plenty.
-		this.maxOpenStreams = Math.max(50, platformConfig(this.broker).memoryBudgetMb);
+		this.streams = new StreamQuota(platformConfig(this.broker).progressStreams);
 		this.changes = new EventEmitter();
 		// One listener per open stream, and the streams are bounded above: no leak to warn about.
 		this.changes.setMaxListeners(0);

@@ -70,3 +70,4 @@ export { JobWaitError, outageOf, UNREACHABLE_ERROR_TYPES } from "./outage.ts";
 export { type AdmissionLimits } from "./admission.ts";
 export { jobQueueGauges } from "./metrics.ts";
 export { stopQueuesMiddleware } from "./stop-queues.middleware.ts";
+export { StreamQuota } from "./stream-quota.ts";

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Service } from "moleculer";
 import { platformConfig } from "../../../shared/platform.ts";
 import { busIsDown } from "../../../shared/bus-outage.middleware.ts";
+import { routesAreCurrent } from "../route-availability.ts";
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
 	res.statusCode = status;
@@ -37,6 +38,10 @@ async function readiness(service: Service): Promise<{ ready: boolean; checks: Re
 			}
 		})
 	);
+	// Ready means routed: every service the gateway knows has its paths built (moleculer-web builds
+	// them a debounce after the registry changed; until then they would answer 404). Looked at last,
+	// so a service that registered while the others answered counts.
+	checks.routes = routesAreCurrent(service) ? "ok" : "rebuilding";
 	return { ready: Object.values(checks).every(v => v === "ok"), checks };
 }
 
@@ -48,7 +53,7 @@ function memoryState(budgetMb: number): { rssMb: number; budgetMb: number; high:
 	return { rssMb, budgetMb, high: rssMb > budgetMb * MEMORY_HIGH_WATERMARK };
 }
 
-/** Liveness says the process answers; readiness says it can do the work (DB and transporter usable). */
+/** Liveness says the process answers; readiness says it can do the work (DB and transporter usable, every route served). */
 export function healthRoute() {
 	return {
 		path: "/health",

@@ -40,7 +40,7 @@ export function openAiCompatibleRoute() {
 		},
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			// The gateway's 404 for a path of the `openai` service while no node runs it: an outage, as on /api/v1.
-			const body = describeError(outageForMissingRoute(this, req, err));
+			const body = describeError(outageForMissingRoute(this, req, res, err));
 			const { error } = body;
 			if (res.headersSent) {
 				res.end();

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from "node:http";
-import type { Context } from "moleculer";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context, Service } from "moleculer";
 import { parseCookie } from "cookie";
 import type { PlatformConfig } from "../../../shared/config.ts";
 import { REFRESH_COOKIE } from "../../../shared/contracts/auth.ts";
@@ -39,10 +39,13 @@ export function restApiRoute(config: PlatformConfig) {
 		},
 		callOptions: { timeout: 60_000 },
 		rateLimit: { ...API_RATE_LIMIT, name: "rest-api" },
-		onBeforeCall(ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage & { $params?: unknown }, _res: unknown, alias?: { type?: string }) {
+		onBeforeCall(this: Service & { sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void }, ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage & { $params?: unknown }, res: ServerResponse, alias?: { type?: string }) {
 			guardParams(req.$params);
-			// An upload is taken only once the whole request has arrived cleanly (a second file refuses it all).
-			if (alias?.type === "multipart") gateUploads(ctx, req);
+			// An upload is taken only once the whole request has arrived cleanly (a second file refuses it all),
+			// and let go of at once when it breaks off or goes silent.
+			if (alias?.type === "multipart") {
+				gateUploads(ctx, req, res, { idleTimeoutMs: config.uploadIdleTimeoutMs, answer: err => this.sendError(req, res, err) });
+			}
 			ctx.meta.ip = clientIp(req);
 			ctx.meta.userAgent = req.headers["user-agent"] ?? null;
 			// The web console keeps its refresh token in an httpOnly cookie (docs/auth.md). Only that one

@@ -28,6 +28,19 @@ export interface BlobStore {
 	read(sha256: string): Readable;
 	/** The first `length` bytes (all of them for length = size) in a buffer of its own, for handing to a parser thread. */
 	readStart(sha256: string, length: number): Promise<Uint8Array>;
-	/** Removes staging areas older than `olderThanMs`, left behind by a process that died mid-upload. */
-	sweepStaging(olderThanMs: number): Promise<number>;
+	/** Removes staging areas no live upload can own (left by a process that died mid-upload); how many it removed. */
+	sweepStaging(stale: StagingStaleness): Promise<number>;
+}
+
+/**
+ * When staged bytes belong to no live upload. A driver uses what it can observe: a staged file's
+ * last write (a live upload writes whenever bytes arrive, and the gateway cuts off one silent for
+ * the idle timeout), or, where bytes land in large parts written rarely, the staging's age (no
+ * upload outlives the gateway's call timeout).
+ */
+export interface StagingStaleness {
+	/** Not written to for this long. */
+	unwrittenForMs: number;
+	/** Begun this long ago. */
+	olderThanMs: number;
 }

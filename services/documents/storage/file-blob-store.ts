@@ -4,7 +4,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import type { BlobStore, StagingArea } from "./blob-store.ts";
+import type { BlobStore, StagingArea, StagingStaleness } from "./blob-store.ts";
 
 /**
  * Embedded mode: contents as files under DATA_DIR/blobs, named by their hash and fanned out over
@@ -79,14 +79,15 @@ export class FileBlobStore implements BlobStore {
 		return bytes;
 	}
 
-	async sweepStaging(olderThanMs: number): Promise<number> {
+	/** A staged file's modification time is its last write. */
+	async sweepStaging({ unwrittenForMs }: StagingStaleness): Promise<number> {
 		let names: string[];
 		try {
 			names = await fsp.readdir(this.#staging);
 		} catch {
 			return 0;
 		}
-		const cutoff = Date.now() - olderThanMs;
+		const cutoff = Date.now() - unwrittenForMs;
 		let removed = 0;
 		for (const name of names) {
 			const file = path.join(this.#staging, name);

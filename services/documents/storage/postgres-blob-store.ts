@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import type { BlobStore, StagingArea } from "./blob-store.ts";
+import type { BlobStore, StagingArea, StagingStaleness } from "./blob-store.ts";
 
 /** Bytes per row: small enough that one query never moves much, large enough to keep rows few. */
 const PART_BYTES = 512 * 1024;
@@ -111,7 +111,8 @@ export class PostgresBlobStore implements BlobStore {
 		return bytes;
 	}
 
-	async sweepStaging(olderThanMs: number): Promise<number> {
+	/** Parts are written per PART_BYTES, so a slow live upload may write none for minutes: only age tells. */
+	async sweepStaging({ olderThanMs }: StagingStaleness): Promise<number> {
 		const [, result] = await this.#sequelize.query("DELETE FROM document_blob_parts WHERE blob_key LIKE $1 AND created_at < $2", {
 			bind: [`${STAGING_PREFIX}%`, new Date(Date.now() - olderThanMs)],
 		});
