@@ -270,6 +270,7 @@ export class JobQueue<TJob extends Model> {
 				maxAttempts: this.#options.maxAttempts,
 				fairBy: this.#options.fairBy,
 				runningPerKey: this.#options.runningPerKey,
+				countQueued: this.#options.onDepth !== undefined,
 			});
 			this.#options.onDepth?.(queued, this.#running.size + claimed.length);
 			for (const job of exhausted) this.#options.onStatus?.(job, "failed");

@@ -223,6 +223,8 @@ for (const variant of VARIANTS) {
 			const done = await finished(on, orphan.id);
 			expect(done.status).to.equal("failed");
 			expect(done.lastError).to.match(/stopped responding on attempt 3, the last one allowed/);
+			// The report follows the write that the test polls for; wait for it rather than race it.
+			await until("the failure to be reported", async () => reported.length > 0);
 			expect(ran).to.equal(0);
 			expect(reported).to.deep.equal(["failed"]);
 		});
@@ -503,6 +505,20 @@ for (const variant of VARIANTS) {
 			expect(outcomes.filter(o => o.status === "fulfilled")).to.have.length(5);
 			expect(refused.every(err => err instanceof QueueFullError && err.scope === "key")).to.equal(true);
 			expect(await nodes[0].Job.count({ where: { userId: "eager" } })).to.equal(5);
+		});
+
+		it("reports its depth after each claim: jobs left queued (all nodes) and jobs running here", async () => {
+			const on = nodes[0];
+			const depths: [number, number][] = [];
+			await on.Job.bulkCreate(Array.from({ length: 3 }, (_, i) => ({ name: `deep ${i}`, userId: "u", status: "queued", attempts: 0, runAfter: new Date() })) as never);
+			let release!: () => void;
+			const gate = new Promise<void>(r => (release = r));
+			const q = queue(on, async () => gate, { concurrency: 1, fairBy: "userId", onDepth: (queued, running) => depths.push([queued, running]) });
+			q.start();
+			await until("a first depth", async () => depths.length > 0);
+			expect(depths[0]).to.deep.equal([2, 1]);
+			release();
+			await until("the queue to drain", async () => depths.some(([queued, running]) => queued === 0 && running === 1));
 		});
 	});
 }
