@@ -520,5 +520,17 @@ for (const variant of VARIANTS) {
 			release();
 			await until("the queue to drain", async () => depths.some(([queued, running]) => queued === 0 && running === 1));
 		});
+
+		it("releases a disconnected node's jobs only once it is confirmed gone", async () => {
+			const on = nodes[0];
+			const future = new Date(Date.now() + 3_600_000);
+			const blip = await on.Job.create({ name: "blip", status: "running", attempts: 1, runAfter: new Date(), leaseOwner: "still-there", leaseExpiresAt: future } as never);
+			const dead = await on.Job.create({ name: "dead", status: "running", attempts: 1, runAfter: new Date(), leaseOwner: "really-gone", leaseExpiresAt: future } as never);
+			const q = queue(on, async () => ({ output: "taken over" }), { ownerGone: async owner => owner === "really-gone" });
+			expect(await q.releaseIfGone("still-there")).to.equal(0);
+			expect(await q.releaseIfGone("really-gone")).to.equal(1);
+			expect((await on.Job.findByPk(blip.id))!.leaseExpiresAt!.getTime()).to.equal(future.getTime());
+			expect((await on.Job.findByPk(dead.id))!.leaseExpiresAt!.getTime()).to.be.below(Date.now());
+		});
 	});
 }
