@@ -91,7 +91,7 @@ const AnalysesService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 		/** A node left: its running analyses are taken over now, not when their leases run out. */
 		async "$node.disconnected"(this: AnalysesThis, ctx: Context<{ node: { id: string } }>) {
 			try {
-				await this.queue?.expireLeasesOf(ctx.params.node.id);
+				await this.queue?.releaseIfGone(ctx.params.node.id);
 			} catch (err) {
 				this.logger.warn(`Releasing the analyses of departed node ${ctx.params.node.id} failed; their leases will run out: ${(err as Error).message}`);
 			}

@@ -13,6 +13,8 @@ export interface ClaimOptions {
 	fairBy?: string;
 	/** With fairBy: at most this many jobs of one key run at once across all nodes; the others stay queued. */
 	runningPerKey?: number;
+	/** Count the queued jobs left (fair claims count them anyway); else `queued` is 0. */
+	countQueued?: boolean;
 }
 
 export interface ClaimOutcome<TJob extends Model> {
@@ -135,7 +137,7 @@ export async function claimJobs<TJob extends Model>(model: ModelStatic<TJob>, op
 			queued = loads.reduce((sum, load) => sum + load.queued, 0);
 		} else {
 			for (const candidate of await find(due, options.limit - claimedIds.length)) await take(candidate);
-			queued = await model.count({ where: due as WhereOptions, transaction });
+			queued = options.countQueued ? await model.count({ where: due as WhereOptions, transaction }) : 0;
 		}
 		const load = (ids: unknown[]) => (ids.length === 0 ? Promise.resolve([]) : model.findAll({ where: { id: ids } as WhereOptions, transaction }));
 		return { claimed: await load(claimedIds), exhausted: await load(exhaustedIds), queued: Math.max(0, queued) };

@@ -19,8 +19,9 @@
  *    - `queue.nudge()` polls now; call it from an event handler ("a job was queued"). Events are
  *      only nudges: idle workers also poll, backing off from pollMinMs to pollMaxMs.
  *    - `queue.cancel(id, where?)` cancels a queued or running job; its handler's signal aborts.
- *    - `queue.expireLeasesOf(nodeID)` from `$node.disconnected`: a dead node's jobs are taken over
- *      at once instead of when their leases run out.
+ *    - `queue.releaseIfGone(nodeID)` from `$node.disconnected`: a dead node's jobs are taken over
+ *      at once instead of when their leases run out (`ownerGone` confirms first, when set);
+ *      `queue.expireLeasesOf(nodeID)` does it unconditionally.
  *
  * 3. Progress for clients: `jobEventStream(source, { render, pollMs, keepAliveMs, maxLifetimeMs })`
  *    returns server-sent events of one job for an action to return (moleculer-web streams it).

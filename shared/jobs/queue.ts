@@ -213,6 +213,15 @@ export class JobQueue<TJob extends Model> {
 	}
 
 	/**
+	 * For `$node.disconnected`: releases the node's jobs once `ownerGone` confirms it has left (a
+	 * node dropped while the bus was briefly away still answers a ping and keeps its jobs).
+	 */
+	async releaseIfGone(owner: string): Promise<number> {
+		if (this.#options.ownerGone && !(await this.#options.ownerGone(owner))) return 0;
+		return this.expireLeasesOf(owner);
+	}
+
+	/**
 	 * Stops claiming, aborts the running handlers and hands their jobs back to the queue (their
 	 * attempt not counted), so another worker, or this one after a restart, runs them.
 	 */
@@ -270,6 +279,7 @@ export class JobQueue<TJob extends Model> {
 				maxAttempts: this.#options.maxAttempts,
 				fairBy: this.#options.fairBy,
 				runningPerKey: this.#options.runningPerKey,
+				countQueued: this.#options.onDepth !== undefined,
 			});
 			this.#options.onDepth?.(queued, this.#running.size + claimed.length);
 			for (const job of exhausted) this.#options.onStatus?.(job, "failed");

@@ -51,7 +51,6 @@ describe("hostile: one user's flood of analyses does not hold up another user's"
 			return { flood, analysis, tookMs: Date.now() - started };
 		});
 		const peakMb = rss.stop();
-		console.log(`      bystander analysis: ${result.tookMs} ms; /health/live worst ${live.worstMs.toFixed(0)} ms; peak RSS ${peakMb.toFixed(0)} MB`);
 
 		expect(result.flood.map(f => f.status)).to.deep.equal(Array(FLOOD).fill(202));
 		expect(result.analysis.status, JSON.stringify(result.analysis)).to.equal("succeeded");

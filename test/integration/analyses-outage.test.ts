@@ -76,4 +76,29 @@ describe("analyses wait out their llm service's absence (separate processes over
 		expect(rows.map(r => r.attempts), "an outage is not an attempt").to.deep.equal(Array(ANALYSES).fill(1));
 		expect(rows.every(r => r.waiting_for === null)).to.equal(true);
 	});
+
+	it("a restarted sole documents node takes over its predecessor's running analyses at once, not when their leases run out", async () => {
+		const base = topology!.baseUrl;
+		const doc = await uploadAndExtract(base, user.accessToken, { name: "restart.txt", type: "text/plain", bytes: reportPages(1, 250)[0] }, 30_000);
+		answerAnalyses(openai!, { summary: "Installations grew." }, { delayMs: 5_000 });
+		const created = await http(base, "POST", `/api/v1/documents/${doc.id}/analyses`, { token: user.accessToken, body: { providers: ["openai"], tasks: ["summary"], params: { temperature: 0.42 } } });
+		expect(created.status, created.text).to.equal(202);
+		const row = async () => (await database!.query("SELECT status, lease_owner, lease_expires_at, started_at FROM analyses WHERE id = $1", [created.body.id])).rows[0];
+		let before = await row();
+		for (let i = 0; i < 400 && before.status !== "running"; i++) {
+			await new Promise(r => setTimeout(r, 25));
+			before = await row();
+		}
+		expect(before.status).to.equal("running");
+		await topology!.kill("docs", "SIGKILL");
+		// Read after the kill: the dead node's last renewal is final; its lease has 20 to 30 s left.
+		const leaseRunsOut = new Date((await row()).lease_expires_at).getTime();
+		answerAnalyses(openai!, { summary: "Installations grew." });
+		await topology!.start("docs");
+		const analysis = await finishedAnalysis(base, user.accessToken, created.body.id, 90_000);
+		expect(analysis.status, JSON.stringify(analysis)).to.equal("succeeded");
+		const after = await row();
+		expect(after.lease_owner).to.equal(null);
+		expect(new Date(after.started_at).getTime(), "taken over before the dead node's lease ran out").to.be.below(leaseRunsOut);
+	});
 });

@@ -223,6 +223,8 @@ for (const variant of VARIANTS) {
 			const done = await finished(on, orphan.id);
 			expect(done.status).to.equal("failed");
 			expect(done.lastError).to.match(/stopped responding on attempt 3, the last one allowed/);
+			// The report follows the write that the test polls for; wait for it rather than race it.
+			await until("the failure to be reported", async () => reported.length > 0);
 			expect(ran).to.equal(0);
 			expect(reported).to.deep.equal(["failed"]);
 		});
@@ -503,6 +505,32 @@ for (const variant of VARIANTS) {
 			expect(outcomes.filter(o => o.status === "fulfilled")).to.have.length(5);
 			expect(refused.every(err => err instanceof QueueFullError && err.scope === "key")).to.equal(true);
 			expect(await nodes[0].Job.count({ where: { userId: "eager" } })).to.equal(5);
+		});
+
+		it("reports its depth after each claim: jobs left queued (all nodes) and jobs running here", async () => {
+			const on = nodes[0];
+			const depths: [number, number][] = [];
+			await on.Job.bulkCreate(Array.from({ length: 3 }, (_, i) => ({ name: `deep ${i}`, userId: "u", status: "queued", attempts: 0, runAfter: new Date() })) as never);
+			let release!: () => void;
+			const gate = new Promise<void>(r => (release = r));
+			const q = queue(on, async () => gate, { concurrency: 1, fairBy: "userId", onDepth: (queued, running) => depths.push([queued, running]) });
+			q.start();
+			await until("a first depth", async () => depths.length > 0);
+			expect(depths[0]).to.deep.equal([2, 1]);
+			release();
+			await until("the queue to drain", async () => depths.some(([queued, running]) => queued === 0 && running === 1));
+		});
+
+		it("releases a disconnected node's jobs only once it is confirmed gone", async () => {
+			const on = nodes[0];
+			const future = new Date(Date.now() + 3_600_000);
+			const blip = await on.Job.create({ name: "blip", status: "running", attempts: 1, runAfter: new Date(), leaseOwner: "still-there", leaseExpiresAt: future } as never);
+			const dead = await on.Job.create({ name: "dead", status: "running", attempts: 1, runAfter: new Date(), leaseOwner: "really-gone", leaseExpiresAt: future } as never);
+			const q = queue(on, async () => ({ output: "taken over" }), { ownerGone: async owner => owner === "really-gone" });
+			expect(await q.releaseIfGone("still-there")).to.equal(0);
+			expect(await q.releaseIfGone("really-gone")).to.equal(1);
+			expect((await on.Job.findByPk(blip.id))!.leaseExpiresAt!.getTime()).to.equal(future.getTime());
+			expect((await on.Job.findByPk(dead.id))!.leaseExpiresAt!.getTime()).to.be.below(Date.now());
 		});
 	});
 }
