@@ -124,7 +124,8 @@ export class Orchestrator {
 			return completion;
 		} finally {
 			// What the calls cost (every one is recorded); when the run itself failed, the reserved worst case.
-			await admission.settle(completion ? completion.result.costUsd : admission.reservedUsd);
+			// Not awaited: the answer does not depend on it, and until it lands the ledger errs high.
+			void admission.settle(completion ? completion.result.costUsd : admission.reservedUsd);
 		}
 	}
 
