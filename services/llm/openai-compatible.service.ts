@@ -152,7 +152,9 @@ const OpenAiCompatibleService: ServiceSchema<ServiceSettingSchema, Record<string
 					// A gateway on another node cannot destroy it (the bus does not carry that back): it says so with an event.
 					const key = streamKey(ctx.meta.user?.id, ctx.requestID);
 					this.openStreams.set(key, sse);
-					sse.once("close", () => this.openStreams.get(key) === sse && this.openStreams.delete(key));
+					sse.once("close", () => {
+						if (this.openStreams.get(key) === sse) this.openStreams.delete(key);
+					});
 					return sse;
 				}
 				const result = await ctx.call<CompleteResult, CompleteParams>("llm.complete", request);
