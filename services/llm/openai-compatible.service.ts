@@ -106,7 +106,12 @@ async function* toServerSentEvents(chunks: AsyncIterable<StreamChunk>, model: st
 	yield "data: [DONE]\n\n";
 }
 
-type OpenAiThis = Service;
+interface OpenAiThis extends Service {
+	/** `user\nrequestID` -> the SSE stream being relayed, so a gateway on another node can stop it. */
+	openStreams: Map<string, Readable>;
+}
+
+const streamKey = (userId: string | undefined, requestID: string | null | undefined) => `${userId ?? ""}\n${requestID ?? ""}`;
 
 /**
  * The OpenAI-compatible API (/v1/chat/completions, /v1/models through the gateway's /v1 route), so any
@@ -116,6 +121,17 @@ type OpenAiThis = Service;
 const OpenAiCompatibleService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Record<string, any>, OpenAiThis> = {
 	name: "openai",
 	settings: { rest: "/" },
+
+	events: {
+		/** The gateway's client went away before its answer ended: stop relaying (and the provider) if it is ours. */
+		"openai.streamAbandoned"(this: OpenAiThis, ctx: Context<{ userId: string; requestID: string | null }>) {
+			this.openStreams.get(streamKey(ctx.params.userId, ctx.params.requestID))?.destroy();
+		},
+	},
+
+	created(this: OpenAiThis) {
+		this.openStreams = new Map();
+	},
 
 	actions: {
 		chatCompletions: {
@@ -133,7 +149,14 @@ const OpenAiCompatibleService: ServiceSchema<ServiceSettingSchema, Record<string
 					ctx.meta.$responseType = "text/event-stream";
 					ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, "Cache-Control": "no-cache", "X-Accel-Buffering": "no", ...overhead() };
 					// The client going away (the gateway destroys this stream) reaches the llm stream, and its provider, at once.
-					return abortableReadable(toServerSentEvents(chunks, ctx.params.model, ctx.params.stream_options?.include_usage === true), () => chunks.destroy());
+					const sse = abortableReadable(toServerSentEvents(chunks, ctx.params.model, ctx.params.stream_options?.include_usage === true), () => chunks.destroy());
+					// A gateway on another node cannot destroy it (the bus does not carry that back): it says so with an event.
+					const key = streamKey(ctx.meta.user?.id, ctx.requestID);
+					this.openStreams.set(key, sse);
+					sse.once("close", () => {
+						if (this.openStreams.get(key) === sse) this.openStreams.delete(key);
+					});
+					return sse;
 				}
 				const result = await ctx.call<CompleteResult, CompleteParams>("llm.complete", request);
 				const chosen = result.chosen ? result.results.find(r => r.provider === result.chosen!.provider && r.model === result.chosen!.model) : result.results.find(r => !r.error);

@@ -1,8 +1,7 @@
-import type { PlatformConfig } from "../../shared/config.ts";
+import type { LlmPrice, PlatformConfig } from "../../shared/config.ts";
 import type { CompleteParams, CompleteResult, ProviderResult } from "../../shared/contracts/llm.ts";
 import type { CallStore } from "./call-store.ts";
 import { planHash, resolvePlan, type Plan, type Profile, type Target } from "./plan.ts";
-import type { LlmPrice } from "../../shared/config.ts";
 import { addUsage, isFree, priceOf } from "./pricing.ts";
 import { ProviderClock } from "./provider-clock.ts";
 import type { ProviderGuards } from "./provider-guards.ts";
@@ -124,7 +123,8 @@ export class Orchestrator {
 			return completion;
 		} finally {
 			// What the calls cost (every one is recorded); when the run itself failed, the reserved worst case.
-			await admission.settle(completion ? completion.result.costUsd : admission.reservedUsd);
+			// Not awaited: the answer does not depend on it, and until it lands the ledger errs high.
+			void admission.settle(completion ? completion.result.costUsd : admission.reservedUsd);
 		}
 	}
 
@@ -154,13 +154,14 @@ export class Orchestrator {
 		return { result, providerMs: callScope.clock.busyMs };
 	}
 
-	/** With LLM_CONSENSUS_JUDGE set, consensus asks that model to pick; its call is charged like any other. */
+	/** The consensus judge a plan will call (LLM_CONSENSUS_JUDGE), so its call is priced and reserved with the others. */
 	#judgeTarget(plan: Plan): Target | undefined {
 		const judgeModel = this.deps.config.llm.consensusJudge;
 		if (plan.strategy !== "consensus" || !judgeModel) return undefined;
 		return this.plan({ model: judgeModel, messages: [{ role: "user", content: "?" }] }).targets[0];
 	}
 
+	/** With LLM_CONSENSUS_JUDGE set, consensus asks that model to pick; its call is charged like any other. */
 	#judge(plan: Plan, scope: CallScope): StrategyOptions["judge"] {
 		const judgeModel = this.deps.config.llm.consensusJudge;
 		if (plan.strategy !== "consensus" || !judgeModel) return undefined;

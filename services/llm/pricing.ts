@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { LRUCache } from "lru-cache";
 import type { LlmPrice, PlatformConfig } from "../../shared/config.ts";
 import type { Usage } from "../../shared/contracts/llm.ts";
 import { invalidInput } from "../../shared/errors.ts";
@@ -52,6 +53,19 @@ function catalogPrice(providerId: string, model: string): LlmPrice | undefined {
 	return undefined;
 }
 
+/** A catalog lookup walks the provider's match rules (40-100 µs) and a request needs several: each model's answer, known or not, is kept. */
+const lookups = new LRUCache<string, { price: LlmPrice | null }>({ max: 1_000 });
+
+function cachedCatalogPrice(providerId: string, model: string): LlmPrice | undefined {
+	const key = `${providerId}\n${model}`;
+	let found = lookups.get(key);
+	if (!found) {
+		found = { price: catalogPrice(providerId, model) ?? null };
+		lookups.set(key, found);
+	}
+	return found.price ?? undefined;
+}
+
 /**
  * USD per million tokens of one model: LLM_PRICING first, then the maintained catalog for providers
  * that charge (dated ids and `models/` prefixes normalised). A paid provider's model that neither
@@ -65,7 +79,7 @@ export function priceOf(provider: Provider, model: string, config: PlatformConfi
 		if (override) return override;
 	}
 	if (!provider.priceSource) return FREE;
-	const price = catalogPrice(provider.priceSource, model);
+	const price = cachedCatalogPrice(provider.priceSource, model);
 	if (price) return price;
 	throw invalidInput(
 		`No price is known for ${provider.name}:${model}, so its cost could not be counted against budgets; set it in LLM_PRICING, e.g. {"${provider.name}:${model}":{"input":1.0,"output":4.0}} (USD per million tokens)`

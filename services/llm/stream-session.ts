@@ -1,5 +1,5 @@
 import type { CompleteParams, CompleteResult, ProviderResult, Usage } from "../../shared/contracts/llm.ts";
-import type { BudgetHold, Orchestrator, RequestScope } from "./orchestrator.ts";
+import type { BudgetHold, Completion, Orchestrator, RequestScope } from "./orchestrator.ts";
 import { planHash, targetHash, type Plan, type Target } from "./plan.ts";
 import { costUsd, estimateTokens } from "./pricing.ts";
 import { allProvidersFailed } from "./provider-failure.ts";
@@ -58,7 +58,7 @@ export async function openStream(orchestrator: Orchestrator, request: CompletePa
 	const admission = await orchestrator.admit(plan, scope.userId, scope.countsTowardRequestLimit);
 	if (admission.cached) return { chunks: replay(admission.cached, 0), providerMs: 0 };
 	if (plan.task || (plan.strategy !== "single" && plan.strategy !== "fallback")) {
-		let completion: Awaited<ReturnType<Orchestrator["run"]>> | undefined;
+		let completion: Completion | undefined;
 		try {
 			completion = await orchestrator.run(plan, scope, started);
 		} finally {

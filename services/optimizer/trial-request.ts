@@ -62,5 +62,7 @@ export function maxCallCostUsd(price: LlmPrice, request: CompleteParams): number
 	const text = [request.prompt ?? "", request.system ?? "", request.task?.input ?? ""].join("");
 	const inputTokens = Buffer.byteLength(text, "utf8") + (request.task ? ANALYSIS_INSTRUCTION_TOKENS : 2 * MESSAGE_FRAMING_TOKENS);
 	const outputTokens = request.params?.max_tokens ?? DEFAULT_MAX_TOKENS;
-	return (inputTokens * price.input + outputTokens * price.output) / 1_000_000;
+	// A long-context tier (Gemini's above 200k input tokens) prices the whole call, as the llm service charges it.
+	const rates = price.above && inputTokens > price.above.inputTokens ? price.above : price;
+	return (inputTokens * rates.input + outputTokens * rates.output) / 1_000_000;
 }

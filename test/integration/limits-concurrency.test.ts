@@ -3,6 +3,9 @@ import { BACKENDS, startPlatform, usePlatform, type TestPlatform } from "../help
 import { http } from "../helpers/http.ts";
 import { registerUser, uniqueEmail } from "../helpers/users.ts";
 import { closeAll, fakeProviderEnv, startFakeOpenAI, type FakeProvider, type FakeRequest } from "../helpers/fake-providers/index.ts";
+import { requireServices, TEST_NATS_URL, TEST_REDIS_URL } from "../helpers/backing-services.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
+import { startTopology, type Topology } from "../helpers/topology.ts";
 
 /**
  * Limits that protect accounts and money, hit by requests sent in parallel as a hostile client
@@ -95,6 +98,69 @@ function answerAtTheLimit(req: FakeRequest) {
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
+/** Reads three chunks of a /v1 stream of 50,000 words, then disconnects; answers how many frames the provider wrote by then. */
+async function abandonStream(baseUrl: string, token: string, provider: FakeProvider): Promise<{ frames: () => number }> {
+	let framesWritten = 0;
+	// One frame a word, 2 ms apart: about 100 s if nobody stops it.
+	provider.script({ text: "word ".repeat(50_000), chunkDelayMs: index => ((framesWritten = index + 1), 2) });
+	const reading = new AbortController();
+	const res = await fetch(`${baseUrl}/v1/chat/completions`, {
+		method: "POST",
+		headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+		body: JSON.stringify({ model: "openai:gpt-4o-mini", stream: true, max_tokens: 50_000, messages: [{ role: "user", content: "a long story" }] }),
+		signal: reading.signal,
+	});
+	expect(res.status).to.equal(200);
+	const reader = res.body!.getReader();
+	for (let i = 0; i < 3; i++) await reader.read();
+	reading.abort();
+	await reader.cancel().catch(() => {});
+	return { frames: () => framesWritten };
+}
+
+/** Waits until the provider has written nothing new for three polls in a row (bounded), then checks it stays stopped. */
+async function expectProviderStopped(frames: () => number): Promise<void> {
+	let before = -1;
+	for (let settled = 0, polls = 0; settled < 3 && polls < 15; polls++) {
+		await sleep(400);
+		settled = frames() === before ? settled + 1 : 0;
+		before = frames();
+	}
+	const atRest = frames();
+	await sleep(1_000);
+	expect(frames(), "frames the provider wrote after the client left").to.equal(atRest);
+	expect(frames()).to.be.below(20_000);
+}
+
+describe("limits under concurrency: a stream abandoned at a gateway on another node (NATS)", function () {
+	this.timeout(120_000);
+	let db: TestDatabase | undefined;
+	let topology: Topology | undefined;
+	let openai: FakeProvider | undefined;
+
+	before(async function () {
+		await requireServices(this, "postgres", "redis", "nats");
+		db = await createTestDatabase();
+		openai = await startFakeOpenAI();
+		topology = await startTopology(
+			{ gateway: ["api"], accounts: ["auth"], llm: ["llm"], others: ["documents", "optimizer"] },
+			{ TRANSPORTER: TEST_NATS_URL, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, JWT_SECRET, LLM_USER_REQUESTS_PER_MINUTE: "0", ...fakeProviderEnv({ openai }) }
+		);
+	});
+
+	after(async () => {
+		await topology?.stop();
+		await closeAll({ openai });
+		await db?.drop();
+	});
+
+	it("stops the provider at once: the gateway tells the relaying node, which the bus alone would not", async () => {
+		const token = (await registerUser(topology!.baseUrl)).accessToken;
+		const { frames } = await abandonStream(topology!.baseUrl, token, openai!);
+		await expectProviderStopped(frames);
+	});
+});
+
 for (const backend of BACKENDS) {
 	describe(`limits under concurrency: the monthly budget and streams (${backend.name})`, function () {
 		let openai: FakeProvider;
@@ -175,33 +241,9 @@ for (const backend of BACKENDS) {
 		});
 
 		it("a client that disconnects from a stream stops the provider at once, and is charged the reserved worst case", async () => {
-			let framesWritten = 0;
-			// 50,000 words, one frame each, 2 ms apart: about 100 s if nobody stops it.
-			openai.script({ text: "word ".repeat(50_000), chunkDelayMs: index => ((framesWritten = index + 1), 2) });
-			const reading = new AbortController();
-			const res = await fetch(`${platform.baseUrl}/v1/chat/completions`, {
-				method: "POST",
-				headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-				body: JSON.stringify({ model: "openai:gpt-4o-mini", stream: true, max_tokens: 50_000, messages: [{ role: "user", content: "a long story" }] }),
-				signal: reading.signal,
-			});
-			expect(res.status).to.equal(200);
-			const reader = res.body!.getReader();
-			for (let i = 0; i < 3; i++) await reader.read();
-			reading.abort();
-			await reader.cancel().catch(() => {});
-
-			// The provider's connection is closed, so it stops writing: the count settles (unfixed it kept growing for ~100 s).
-			let before = -1;
-			for (let settled = 0, polls = 0; settled < 3 && polls < 15; polls++) {
-				await sleep(400);
-				settled = framesWritten === before ? settled + 1 : 0;
-				before = framesWritten;
-			}
-			const atRest = framesWritten;
-			await sleep(1_000);
-			expect(framesWritten, "frames the provider wrote after the client left").to.equal(atRest);
-			expect(framesWritten).to.be.below(20_000);
+			const { frames } = await abandonStream(platform.baseUrl, token, openai);
+			// The provider's connection is closed, so it stops writing (unfixed it kept going for ~100 s).
+			await expectProviderStopped(frames);
 
 			// Charged what the provider may have generated (it reported no usage): 50,000 output tokens, $0.03, not the relayed words.
 			let usage = await spent();

@@ -83,6 +83,9 @@ describe("optimizer trial requests", () => {
 		expect(maxCallCostUsd({ input: 0, output: 0 }, request)).to.equal(0);
 		const task = completionRequest({ type: "summary" }, callSettings({ model: "openai" }, {}), example, true);
 		expect(maxCallCostUsd({ input: 1, output: 0 }, task)).to.be.above(bytes / 1e6);
+		// A long-context tier applies once the input could pass its start, as the llm service charges it.
+		const tiered = { input: 1, output: 2, above: { inputTokens: bytes, input: 10, output: 20 } };
+		expect(maxCallCostUsd(tiered, request)).to.be.closeTo(((bytes + 32) * 10 + 100 * 20) / 1e6, 1e-15);
 	});
 
 	it("scores the analysis field a task asked for, else the plain output", () => {

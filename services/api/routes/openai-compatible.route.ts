@@ -6,6 +6,9 @@ import { guardParams } from "../param-guards.ts";
 import { clientIp } from "../client-ip.ts";
 import { API_RATE_LIMIT } from "./rest-api.route.ts";
 
+/** Broadcast to the `openai` service when a /v1 client disconnects before its answer ended (see openai-compatible.service.ts). */
+const STREAM_ABANDONED_EVENT = "openai.streamAbandoned";
+
 /** OpenAI's own error types, so OpenAI client libraries raise their usual exception classes. */
 function openAiErrorType(status: number): string {
 	if (status === 401) return "authentication_error";
@@ -33,10 +36,17 @@ export function openAiCompatibleRoute() {
 		bodyParsers: { json: { strict: true, limit: "4mb" }, urlencoded: false },
 		callOptions: { timeout: 120_000 },
 		rateLimit: { ...API_RATE_LIMIT, name: "openai-compatible" },
-		onBeforeCall(ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage & { $params?: unknown }) {
+		onBeforeCall(ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage & { $params?: unknown }, res: ServerResponse) {
 			guardParams(req.$params);
 			ctx.meta.ip = clientIp(req);
 			ctx.meta.userAgent = req.headers["user-agent"] ?? null;
+			// A client that goes away mid-stream: destroying the response stream stops the provider only when the
+			// relaying node is this one, so the node relaying it over the bus is told as well.
+			res.once("close", () => {
+				const user = ctx.meta.user as { id?: string } | null | undefined;
+				if (res.writableFinished || !user?.id) return;
+				ctx.broker.broadcast(STREAM_ABANDONED_EVENT, { userId: user.id, requestID: ctx.requestID }, { groups: ["openai"] }).catch(() => {});
+			});
 		},
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			// The gateway's 404 for a path of the `openai` service while no node runs it: an outage, as on /api/v1.
