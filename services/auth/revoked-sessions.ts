@@ -17,8 +17,8 @@ function toRevocation(row: RevocationRow): Revocation {
 
 /**
  * Sign-outs, written durably first (auth_session_revocations, in the caller's transaction), then
- * spread to the fast denylist: this node's memory, Redis, and other auth nodes (by the caller's
- * event). The denylist is refilled from the database at start and after Redis reconnects, and
+ * spread to the fast denylist: this node's memory, Redis, and other auth nodes (the caller tells
+ * them). The denylist is refilled from the database at start and after Redis reconnects, and
  * catches up on rows other nodes wrote, so a restart, an outage or an eviction never brings a
  * signed-out token back. Checking a token asks the database only when the denylist cannot tell.
  */
@@ -83,7 +83,7 @@ export class RevokedSessions {
 		await this.#eachLive(rows => this.#denylist.share(rows));
 	}
 
-	/** Reads the revocations written since the last look, in case another node's event never arrived. */
+	/** Reads the revocations written since the last look, in case another node's notice never arrived. */
 	async catchUp(): Promise<void> {
 		const since = this.#caughtUpTo - CATCH_UP_OVERLAP_MS;
 		const started = Date.now();

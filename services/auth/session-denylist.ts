@@ -11,7 +11,7 @@ export interface Revocation {
  * The fast check behind every signed-in request: the sessions signed out whose access tokens could
  * still be valid, held in this node's memory and shared through Redis when the platform has one.
  * Only a cache of the database's revocations (see revoked-sessions.ts), which fill it at start, on
- * other nodes' sign-out events and by catching up; so Redis losing keys (eviction under
+ * other nodes' sign-out notices and by catching up; so Redis losing keys (eviction under
  * allkeys-lru, a restart without persistence) stops nothing, and Redis being unreachable only
  * slows the news between nodes.
  *
@@ -84,7 +84,7 @@ export class SessionDenylist {
 			if (expiresAt > Date.now()) return true;
 			this.#local.delete(sessionId);
 		}
-		// Another node's sign-out whose event has not arrived yet. Skipped while the connection is
+		// Another node's sign-out whose notice has not arrived (yet). Skipped while the connection is
 		// down, so an outage costs no time (the cacher's client queues nothing offline).
 		if (this.#redis?.status === "ready") {
 			try {

@@ -182,7 +182,7 @@ describe("auth: sign-outs reach every auth node over NATS, with Redis unreachabl
 		await db?.drop();
 	});
 
-	it("stops the token on the other node at once (an event), and on a node that starts later (it loads them)", async () => {
+	it("stops the token on the other node before the 204 (it is told), and on a node that starts later (it loads them)", async () => {
 		const [a, b] = nodes;
 		const account = await registerUser(a.baseUrl);
 		expect((await me(b.baseUrl, account.accessToken)).status).to.equal(200);
@@ -192,11 +192,11 @@ describe("auth: sign-outs reach every auth node over NATS, with Redis unreachabl
 		expect((await me(late.baseUrl, account.accessToken)).status).to.equal(401);
 	});
 
-	it("picks up a revocation whose event never arrived from the database within seconds", async () => {
+	it("picks up a revocation whose notice never arrived from the database within seconds", async () => {
 		const [a, b] = nodes;
 		const account = await registerUser(b.baseUrl);
 		expect((await me(b.baseUrl, account.accessToken)).status).to.equal(200);
-		// As a node that committed the sign-out and then lost the bus before announcing it.
+		// As a node that committed the sign-out and then lost the bus before telling the others.
 		const now = Date.now();
 		await authDatabase(a.broker).query("INSERT INTO auth_session_revocations (session_id, revoked_at, expires_at) VALUES (:sid, :now, :until)", {
 			replacements: { sid: sessionOf(account.accessToken), now, until: now + 16 * 60_000 },
