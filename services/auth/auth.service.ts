@@ -422,7 +422,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 				this.logger.error(`Could not record the sign-out of session ${sessionId}: ${(err as Error).message}`);
 				throw serviceUnavailable("Could not sign out right now: the sign-in stays valid; try again shortly");
 			}
-			await this.revokedSessions.spread(revocations);
+			this.revokedSessions.spread(revocations);
 			await this.tellOtherAuthNodes(revocations);
 		},
 

@@ -45,10 +45,14 @@ export class RevokedSessions {
 		}
 	}
 
-	/** Makes recorded sign-outs effective on this node at once, and in Redis for the others. */
-	async spread(revocations: Revocation[]): Promise<void> {
+	/**
+	 * Makes recorded sign-outs effective on this node at once, and copies them to Redis without
+	 * waiting: the copy only serves lookups past memory's size, and a hanging Redis must not hold up
+	 * the sign-out.
+	 */
+	spread(revocations: Revocation[]): void {
 		this.#denylist.remember(revocations);
-		await this.#denylist.share(revocations);
+		void this.#denylist.share(revocations);
 	}
 
 	/** Revocations another node announced. */

@@ -56,7 +56,9 @@ for (const backend of BACKENDS) {
 				// What an eviction under allkeys-lru, or a Redis restarted without persistence, does.
 				redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
 				await redis.connect();
-				expect(await redis.del(denylistKey(platform.config.namespace, signedOut))).to.equal(1);
+				const key = denylistKey(platform.config.namespace, signedOut);
+				expect(await eventually(async () => (await redis!.exists(key)) === 1, 5_000), "copied to Redis").to.equal(true);
+				expect(await redis.del(key)).to.equal(1);
 			}
 			try {
 				await platform.restart();
