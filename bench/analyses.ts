@@ -15,6 +15,7 @@
  *   --node-options is passed to the platform process as NODE_OPTIONS, to try V8 memory settings)
  */
 import { spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -24,6 +25,9 @@ import { http } from "../test/helpers/http.ts";
 import { registerUser } from "../test/helpers/users.ts";
 import { parseEventStream, reportPages } from "../test/helpers/analyses.ts";
 import { flag, numberOption, textOption } from "./lib/options.ts";
+
+/** The platform serves /metrics only to this bearer token. */
+const METRICS_TOKEN = crypto.randomBytes(24).toString("hex");
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUDGET_PEAK_RSS_MB = 350;
@@ -49,7 +53,7 @@ async function startPlatformProcess(dataDir: string) {
 	const [config, mask, serviceDir] = dist ? ["dist/moleculer.config.js", "**/*.service.js", "dist/services"] : ["moleculer.config.ts", "**/*.service.ts", "services"];
 	const child = spawn(process.execPath, ["node_modules/moleculer/bin/moleculer-runner.mjs", "--config", config, "--mask", mask], {
 		cwd: ROOT,
-		env: { PATH: process.env.PATH, HOME: process.env.HOME, SERVICEDIR: serviceDir, DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production", TRUST_PROXY: "true", NODE_OPTIONS },
+		env: { PATH: process.env.PATH, HOME: process.env.HOME, SERVICEDIR: serviceDir, DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production", TRUST_PROXY: "true", METRICS_TOKEN, NODE_OPTIONS },
 		stdio: ["ignore", "ignore", "inherit"],
 	});
 	const baseUrl = `http://127.0.0.1:${port}`;
@@ -133,7 +137,7 @@ try {
 	// VmHWM is the process's high-water mark: if it rose during the burst, it is the burst's exact peak.
 	const peak = after.peak > before.peak ? after.peak : sampledPeak;
 	console.log(`  ${IN_FLIGHT} analyses of a ${report.split(/\s+/).length}-word report in flight: done in ${((performance.now() - burst) / 1000).toFixed(2)} s (${outcomes.filter(s => s !== "succeeded").length} not succeeded)`);
-	const metrics = (await http(baseUrl, "GET", "/metrics")).text;
+	const metrics = (await http(baseUrl, "GET", "/metrics", { token: METRICS_TOKEN })).text;
 	const heapMb = (pattern: RegExp) => (Number(pattern.exec(metrics)?.[1] ?? NaN) / 1048576).toFixed(1);
 	console.log(`  RSS: ${atStart.toFixed(1)} MB at start, ${before.rss.toFixed(1)} MB before the burst (after ${USERS} sign-ups, ${uploads.length + USERS} uploads, ${uploads.length} analyses)`);
 	console.log(`  peak RSS with ${IN_FLIGHT} analyses in flight: ${peak.toFixed(1)} MB   budget < ${BUDGET_PEAK_RSS_MB} MB ${peak < BUDGET_PEAK_RSS_MB ? "ok" : "OVER"}`);

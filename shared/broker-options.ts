@@ -2,10 +2,17 @@ import type { BrokerOptions } from "moleculer";
 import type { PlatformConfig } from "./config.ts";
 import { createLoggerConfig } from "./logger.ts";
 import { ResilientRedisCacher } from "./resilient-redis-cacher.ts";
+import { redisClientOptions } from "./redis-options.ts";
 import { busOutageMiddleware } from "./bus-outage.middleware.ts";
+import { nodeLivenessMiddleware } from "./node-liveness.middleware.ts";
+import { safeRetryMiddleware } from "./safe-retry.middleware.ts";
+import { gracefulStopMiddleware } from "./graceful-stop.middleware.ts";
 import { uploadGateMiddleware } from "./upload-gate.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
+import { lengthBeforePattern } from "./validation/length-before-pattern.ts";
+import { GuardedPrometheusReporter } from "./metrics-access.ts";
+import { stopQueuesMiddleware } from "./jobs/stop-queues.middleware.ts";
 
 /** Entries the in-memory cache may hold, from the memory budget (about 2,000 per 512 MB). */
 export function memoryCacheEntries(config: PlatformConfig): number {
@@ -17,21 +24,8 @@ export function memoryCacheBytes(config: PlatformConfig): number {
 	return Math.floor((config.memoryBudgetMb * 1024 * 1024) / 16);
 }
 
-/**
- * REDIS_URL as ioredis connection options. Moleculer hands its `redis` option to `new Redis(options)`,
- * which has no `url` field: given one, it silently connects to 127.0.0.1:6379 instead.
- */
-export function redisConnection(redisUrl: string): { host: string; port: number; username?: string; password?: string; db: number; tls?: object } {
-	const url = new URL(redisUrl);
-	return {
-		host: url.hostname,
-		port: Number(url.port || 6379),
-		...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-		...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-		db: Number(url.pathname.slice(1) || 0),
-		...(url.protocol === "rediss:" ? { tls: {} } : {}),
-	};
-}
+/** Kept here too: the cacher's tests import it from the broker options. */
+export { redisConnection } from "./redis-options.ts";
 
 function cacher(config: PlatformConfig): BrokerOptions["cacher"] {
 	if (!config.redisUrl) {
@@ -40,8 +34,8 @@ function cacher(config: PlatformConfig): BrokerOptions["cacher"] {
 	return new ResilientRedisCacher({
 		prefix: `${config.namespace}-cache`,
 		ttl: 3600,
-		// Fail fast while Redis is down instead of queueing commands until it returns.
-		redis: { ...redisConnection(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 } as never,
+		// Fail fast while Redis is down or hanging instead of queueing commands until it answers.
+		redis: redisClientOptions(config) as never,
 	} as never);
 }
 
@@ -60,24 +54,36 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 			: null,
 		cacher: cacher(config),
 		middlewares: [
+			gracefulStopMiddleware(config),
 			// Only the gateway streams uploads to actions.
 			...(config.services.includes("api") ? [uploadGateMiddleware()] : []),
-			...(config.transporter ? [busOutageMiddleware()] : []),
+			...(config.transporter ? [busOutageMiddleware(), nodeLivenessMiddleware(config), safeRetryMiddleware()] : []),
+			stopQueuesMiddleware(),
 		],
+		// Every action's params: a string over its max is refused before any pattern runs on it.
+		validator: { type: "Fastest", options: { plugins: [lengthBeforePattern] } },
 		serializer: "JSON",
 		requestTimeout: 30_000,
 		retryPolicy: { enabled: false },
 		// Per-provider breakers live in the llm service; a broker-wide one would also trip on client errors.
 		circuitBreaker: { enabled: false },
-		tracking: { enabled: true, shutdownTimeout: 10_000 },
+		// The wait for requests in flight; gracefulStopMiddleware sets it from SHUTDOWN_TIMEOUT_MS when a stop begins.
+		tracking: { enabled: true, shutdownTimeout: config.faults.shutdownTimeoutMs },
 		registry: { strategy: "RoundRobin", preferLocal: true },
-		// A node that dies without a goodbye is dropped within about 6 s, not Moleculer's default 15.
+		// Moleculer's own check, a backstop: nodeLivenessMiddleware drops a silent node within NODE_TIMEOUT_MS.
 		heartbeatInterval: 2,
 		heartbeatTimeout: 6,
 		metrics: {
 			enabled: true,
-			// Port 0: the reporter's own listener is unused; the gateway serves its text at /metrics.
-			reporter: [{ type: "Prometheus", options: { port: 0, includes: ["moleculer.request.**", "moleculer.event.**", "moleculer.cacher.**", "moleculer.transit.**", "process.memory.**", "process.eventloop.**", "platform.**"] } }],
+			// No listener of its own unless METRICS_PORT asks; the gateway serves the text at /metrics behind METRICS_TOKEN.
+			// Moleculer takes reporter instances; its types only list names and option objects.
+			reporter: [
+				new GuardedPrometheusReporter({
+					access: config.metrics,
+					host: config.host,
+					includes: ["moleculer.request.**", "moleculer.event.**", "moleculer.cacher.**", "moleculer.transit.**", "process.memory.**", "process.eventloop.**", "platform.**"],
+				}) as never,
+			],
 		},
 		tracing: false,
 		replOptions: { customCommands: replCommands },

@@ -1,5 +1,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
+import { modelNameProblem } from "./validation/model-name.ts";
+import proxyAddr from "proxy-addr";
 
 /** The five services this codebase ships; SERVICES may only name these. */
 export const SERVICE_NAMES = ["api", "auth", "documents", "llm", "optimizer"] as const;
@@ -25,6 +27,8 @@ export interface LlmAlias {
 export interface LlmPrice {
 	input: number;
 	output: number;
+	/** A long-context tier: these prices for the whole call once its input passes `inputTokens` (Gemini's 200k). */
+	above?: { inputTokens: number; input: number; output: number };
 }
 
 /** The llm service's limits and choices (LLM_* variables; docs/llm.md). */
@@ -45,10 +49,31 @@ export interface LlmSettings {
 	/** Completion requests per user per minute; 0 means no limit. */
 	userRequestsPerMinute: number;
 	aliases: Record<string, LlmAlias>;
-	/** Per `provider:model`, over the built-in table. */
+	/** Per `provider:model`, over the maintained price catalog (@pydantic/genai-prices). */
 	pricing: Record<string, LlmPrice>;
 	/** `provider:model` that judges consensus; unset means agreement between the answers decides. */
 	consensusJudge?: string;
+	/**
+	 * Output tokens a paid call may produce when the request sets no max_tokens: sent to the provider,
+	 * so the worst case the budget reserves before the call is a true bound.
+	 */
+	defaultMaxTokens: number;
+}
+
+/** The durable job queues' limits (JOBS_* variables; docs/analyses.md). */
+export interface JobSettings {
+	/** Analyses one node runs at once: sized for work that mostly waits on providers. */
+	concurrency: number;
+	/** Jobs of one user running at once across all nodes (soft cap): the rest stay queued. */
+	userRunningMax: number;
+	/** Analyses one user may have queued or running (hard cap): past it, 429 with Retry-After. */
+	userActiveMax: number;
+	/** Analyses queued or running per documents node: past it (times the nodes), 429 QUEUE_FULL with Retry-After. */
+	activePerNodeMax: number;
+	/** Studies one user may have queued or running: past it, 429 with Retry-After. */
+	userActiveStudiesMax: number;
+	/** How long (ms) a job waits out an unreachable service, bus or database before it fails. */
+	outageWindowMs: number;
 }
 
 export interface PlatformConfig {
@@ -65,8 +90,12 @@ export interface PlatformConfig {
 	services: ServiceName[];
 	nodeId?: string;
 	namespace: string;
-	/** Behind a reverse proxy: take the client address from X-Forwarded-For's last entry. */
-	trustProxy: boolean;
+	/** Which X-Forwarded-For hops to believe (Express's `trust proxy`); false: only the socket's peer. */
+	trustProxy: TrustProxy;
+	/** Who may read the Prometheus metrics (METRICS_TOKEN, METRICS_PORT). */
+	metrics: MetricsAccess;
+	/** A file kept fresh while the broker runs, for container health checks that need no port (LIVENESS_FILE). */
+	livenessFile?: string;
 	logLevel: LogLevel;
 	/** undefined in embedded mode until the auth service generates one under dataDir. */
 	jwtSecret?: string;
@@ -82,7 +111,11 @@ export interface PlatformConfig {
 		openaiCompatible: ProviderEndpoint & { models: string[] };
 	};
 	llm: LlmSettings;
+	extraction: ExtractionSettings;
+	analyzer: AnalyzerSettings;
 	auth: AuthSettings;
+	faults: FaultSettings;
+	jobs: JobSettings;
 }
 
 /** The auth service's limits (AUTH_* variables; docs/auth.md). */
@@ -102,6 +135,24 @@ function authSettings(env: Env, memoryBudgetMb: number): AuthSettings {
 		// About 110 bytes an entry (measured): 200 entries per MB of budget take 2 % of it (11 MB of 512).
 		revokedSessionsInMemory: integer(env, "AUTH_REVOKED_SESSIONS_IN_MEMORY", Math.max(10_000, memoryBudgetMb * 200), 100, 100_000_000),
 	};
+}
+
+/** How the platform rides out faults: hanging Redis, dead nodes, stops, database overload (docs/deploy.md). */
+export interface FaultSettings {
+	/** A Redis command unanswered this long (ms) fails, so a hanging Redis costs what a down one does: a cache miss. */
+	redisCommandTimeoutMs: number;
+	/** A remote node silent this long (ms) is dropped and its pending calls fail over; heartbeats go out every quarter of it. */
+	nodeTimeoutMs: number;
+	/** A stop (SIGTERM) ends within this (ms): the listener closes at once, requests still running at half of it answer 503. */
+	shutdownTimeoutMs: number;
+	/** Connections this process's PostgreSQL pool may open. */
+	databasePoolMax: number;
+	/** Connections kept free of every pool on PostgreSQL's max_connections, for migrations and the REPL. */
+	databaseReservedConnections: number;
+	/** How long (ms) a query waits for a pooled connection under overload before it answers 503. */
+	databaseAcquireTimeoutMs: number;
+	/** How long (ms) opening a PostgreSQL connection may take before it counts as unreachable. */
+	databaseConnectTimeoutMs: number;
 }
 
 /** A start-up configuration problem; its message names the variable to set. */
@@ -183,8 +234,9 @@ function llmAliases(env: Env): Record<string, LlmAlias> {
 			throw new ConfigError("LLM_ALIASES", `alias "${name}": strategy must be one of ${LLM_STRATEGIES.join(", ")}`);
 		}
 		const providers = alias?.providers;
-		if (!Array.isArray(providers) || providers.length === 0 || !providers.every(p => typeof p === "string" && MODEL_REF.test(p))) {
-			throw new ConfigError("LLM_ALIASES", `alias "${name}": providers must be a non-empty list of "provider" or "provider:model"`);
+		if (modelNameProblem(name)) throw new ConfigError("LLM_ALIASES", `alias "${name}" ${modelNameProblem(name)}: clients name aliases where they name models`);
+		if (!Array.isArray(providers) || providers.length === 0 || !providers.every(p => typeof p === "string" && MODEL_REF.test(p) && !modelNameProblem(p))) {
+			throw new ConfigError("LLM_ALIASES", `alias "${name}": providers must be a non-empty list of "provider" or "provider:model" (letters, digits and . _ : / - only, no '..' segment)`);
 		}
 		aliases[name] = { strategy, providers };
 	}
@@ -222,6 +274,65 @@ function llmSettings(env: Env, memoryBudgetMb: number): LlmSettings {
 		aliases: llmAliases(env),
 		pricing: llmPricing(env),
 		consensusJudge: judge,
+		defaultMaxTokens: integer(env, "LLM_DEFAULT_MAX_TOKENS", 4096, 1, 1_000_000),
+	};
+}
+
+// ---- Untrusted-work sandboxes (EXTRACTION_*, ANALYZER_*; docs/documents.md, docs/local-analyzer.md)
+
+/** Text extraction runs in child processes with a hard ceiling on all their memory. */
+export interface ExtractionSettings {
+	/** Child processes extracting at once (each one document). */
+	processes: number;
+	/** Resident memory (MB) of one extraction process; past it the process is killed and the document fails. */
+	memoryMb: number;
+	/** Bytes a document may expand to while its streams and zip entries are inflated, counted as they inflate. */
+	maxDecodedBytes: number;
+	/** PDF pages; a PDF declaring more is refused before any page is read. */
+	maxPages: number;
+	/** Wall-clock time (ms) for one document; past it the process is killed and the document fails. */
+	timeoutMs: number;
+}
+
+/** The offline analyzer runs in worker threads, off the event loop that answers everyone. */
+export interface AnalyzerSettings {
+	threads: number;
+	/** Old-generation heap (MB) of each analyzer thread; a task that needs more fails, the thread is replaced. */
+	heapMb: number;
+	/** Longest input text (characters) the offline analyzer takes; a longer one is refused. */
+	maxInputChars: number;
+}
+
+function extractionSettings(env: Env, memoryBudgetMb: number): ExtractionSettings {
+	return {
+		processes: integer(env, "EXTRACTION_PROCESSES", memoryBudgetMb >= 1024 ? 2 : 1, 1, 64),
+		memoryMb: integer(env, "EXTRACTION_MEMORY_MB", Math.max(128, Math.floor((memoryBudgetMb * 3) / 8)), 96, 1024 * 1024),
+		maxDecodedBytes: integer(env, "EXTRACTION_MAX_DECODED_MB", Math.max(16, Math.floor((memoryBudgetMb * 3) / 32)), 1, 1024 * 1024) * 1024 * 1024,
+		maxPages: integer(env, "EXTRACTION_MAX_PAGES", 2_000, 1, 1_000_000),
+		timeoutMs: integer(env, "EXTRACTION_TIMEOUT_MS", 120_000, 1_000, 3_600_000),
+	};
+}
+
+function analyzerSettings(env: Env, memoryBudgetMb: number): AnalyzerSettings {
+	return {
+		threads: integer(env, "ANALYZER_THREADS", memoryBudgetMb >= 1024 ? 2 : 1, 1, 64),
+		heapMb: integer(env, "ANALYZER_HEAP_MB", Math.max(64, Math.floor(memoryBudgetMb / 4)), 32, 1024 * 1024),
+		maxInputChars: integer(env, "ANALYZER_MAX_INPUT_CHARS", memoryBudgetMb * 2048, 1_000, 100_000_000),
+	};
+}
+// ---- end of the sandboxes' block
+
+function jobSettings(env: Env, memoryBudgetMb: number): JobSettings {
+	// A running analysis holds 7 to 14 MB at its peak (measured) but spends its time waiting on
+	// providers: an eighth of the budget at 4 MB each keeps memory bounded and providers busy.
+	const concurrency = integer(env, "JOBS_CONCURRENCY", Math.max(2, Math.min(64, Math.floor(memoryBudgetMb / 32))), 1, 1024);
+	return {
+		concurrency,
+		userRunningMax: integer(env, "JOBS_USER_RUNNING_MAX", Math.max(1, Math.ceil(concurrency / 2)), 1, 100_000),
+		userActiveMax: integer(env, "JOBS_USER_ACTIVE_MAX", Math.max(16, Math.floor(memoryBudgetMb / 8)), 1, 1_000_000),
+		activePerNodeMax: integer(env, "JOBS_ACTIVE_PER_NODE_MAX", concurrency * 16, 1, 10_000_000),
+		userActiveStudiesMax: integer(env, "OPTIMIZER_USER_ACTIVE_STUDIES_MAX", 5, 1, 10_000),
+		outageWindowMs: integer(env, "JOBS_OUTAGE_WINDOW_MINUTES", 10, 1, 24 * 60) * 60_000,
 	};
 }
 
@@ -296,6 +407,73 @@ function transporterUrl(env: Env): string | undefined {
 	return url(env, "TRANSPORTER", ["nats:"]);
 }
 
+// --- Gateway exposure: client address behind proxies, metrics access, placeholder secrets (docs/deploy.md) ---
+
+/** TRUST_PROXY with Express's `trust proxy` meaning: false, true (every hop), a hop count, or trusted addresses/ranges. */
+export type TrustProxy = boolean | number | string[];
+
+export interface MetricsAccess {
+	/** Bearer token for GET /metrics (on the gateway and on METRICS_PORT); unset: the gateway does not serve them. */
+	token?: string;
+	/** A listener of its own for the metrics, bound to HOST; unset: no such listener. */
+	port?: number;
+}
+
+/**
+ * TRUST_PROXY as Express reads `trust proxy`: `false`/`0` believes no header, `true` every hop (the
+ * left-most address, which the client writes), a number N the N nearest hops, and a comma list the
+ * addresses, CIDR ranges or proxy-addr names (`loopback`, `linklocal`, `uniquelocal`) of proxies.
+ */
+function trustProxy(env: Env): TrustProxy {
+	const raw = text(env, "TRUST_PROXY");
+	if (raw === undefined || raw.toLowerCase() === "false") return false;
+	if (raw.toLowerCase() === "true") return true;
+	if (/^\d+$/.test(raw)) {
+		const hops = Number(raw);
+		if (hops > 32) throw new ConfigError("TRUST_PROXY", `a hop count must be from 0 to 32, got "${raw}"`);
+		return hops === 0 ? false : hops;
+	}
+	const entries = raw.split(",").map(s => s.trim()).filter(Boolean);
+	try {
+		proxyAddr.compile(entries);
+	} catch (err) {
+		throw new ConfigError(
+			"TRUST_PROXY",
+			`must be true, false, a hop count, or a comma list of addresses, CIDR ranges, loopback, linklocal or uniquelocal (${(err as Error).message})`
+		);
+	}
+	return entries;
+}
+
+/**
+ * Secrets copied from an example keep working for everyone who read the example, so they are
+ * refused: the value docker-compose.yml once fell back to, and the usual "change me" wordings.
+ */
+const PLACEHOLDER_SECRETS = ["change-me-to-a-long-random-secret-0123456789"];
+const PLACEHOLDER_WORDING = /change[-_ .]?me|replace[-_ .]?me|your[-_ .]?(jwt[-_ .]?|metrics[-_ .]?)?(secret|token)|placeholder/i;
+
+function refusePlaceholderSecret(name: string, value: string | undefined): void {
+	if (value === undefined) return;
+	if (PLACEHOLDER_SECRETS.includes(value) || PLACEHOLDER_WORDING.test(value)) {
+		throw new ConfigError(name, "is a placeholder from an example, which anyone can read: set a random one (`openssl rand -hex 32`)");
+	}
+}
+
+function metricsAccess(env: Env): MetricsAccess {
+	const token = text(env, "METRICS_TOKEN");
+	if (token !== undefined && (token.length < 32 || !/^[\x21-\x7e]+$/.test(token))) {
+		throw new ConfigError("METRICS_TOKEN", "must be at least 32 printable characters without spaces (e.g. `openssl rand -hex 32`)");
+	}
+	refusePlaceholderSecret("METRICS_TOKEN", token);
+	const port = text(env, "METRICS_PORT") === undefined ? undefined : integer(env, "METRICS_PORT", 0, 1, 65535);
+	if (port !== undefined && port === integer(env, "PORT", 3000, 0, 65535)) {
+		throw new ConfigError("METRICS_PORT", "must differ from PORT: the metrics port is meant to stay off the public one");
+	}
+	return { token, port };
+}
+
+// --- end of gateway exposure ---
+
 export function loadConfig(env: Env = process.env): PlatformConfig {
 	const transporter = transporterUrl(env);
 	const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:", "sqlite:"]);
@@ -307,6 +485,7 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 	if (jwtSecret !== undefined && jwtSecret.length < 32) {
 		throw new ConfigError("JWT_SECRET", "must be at least 32 characters (e.g. `openssl rand -hex 32`)");
 	}
+	refusePlaceholderSecret("JWT_SECRET", jwtSecret);
 	if (mode === "distributed") {
 		if (!databaseUrl || databaseUrl.startsWith("sqlite:")) {
 			throw new ConfigError(
@@ -350,7 +529,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 		services,
 		nodeId: text(env, "NODE_ID"),
 		namespace: text(env, "NAMESPACE") ?? "docanalysis",
-		trustProxy: oneOf(env, "TRUST_PROXY", ["true", "false"], "false") === "true",
+		trustProxy: trustProxy(env),
+		metrics: metricsAccess(env),
+		livenessFile: text(env, "LIVENESS_FILE") === undefined ? undefined : path.resolve(text(env, "LIVENESS_FILE")!),
 		logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
 		jwtSecret,
 		jwtKeys,
@@ -367,6 +548,23 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 			},
 		},
 		llm: llmSettings(env, memoryBudgetMb),
+		extraction: extractionSettings(env, memoryBudgetMb),
+		analyzer: analyzerSettings(env, memoryBudgetMb),
 		auth: authSettings(env, memoryBudgetMb),
+		faults: faultSettings(env, memoryBudgetMb),
+		jobs: jobSettings(env, memoryBudgetMb),
+	};
+}
+
+function faultSettings(env: Env, memoryBudgetMb: number): FaultSettings {
+	return {
+		redisCommandTimeoutMs: integer(env, "REDIS_COMMAND_TIMEOUT_MS", 300, 10, 60_000),
+		nodeTimeoutMs: integer(env, "NODE_TIMEOUT_MS", 1_500, 400, 600_000),
+		shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 5_000, 1_000, 600_000),
+		// Each PostgreSQL connection costs a few MB on both ends: 8 at 512 MB.
+		databasePoolMax: integer(env, "DATABASE_POOL_MAX", Math.max(4, Math.min(20, Math.floor(memoryBudgetMb / 64))), 1, 1_000),
+		databaseReservedConnections: integer(env, "DATABASE_RESERVED_CONNECTIONS", 3, 0, 1_000),
+		databaseAcquireTimeoutMs: integer(env, "DATABASE_ACQUIRE_TIMEOUT_MS", 10_000, 100, 600_000),
+		databaseConnectTimeoutMs: integer(env, "DATABASE_CONNECT_TIMEOUT_MS", 1_000, 100, 60_000),
 	};
 }

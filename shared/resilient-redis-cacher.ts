@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import { Cachers } from "moleculer";
+import { Cachers, type ServiceBroker } from "moleculer";
+import { reconnectWhenHanging } from "./redis-options.ts";
 import { newGeneration, type GenerationalCacher } from "./generational-cache.ts";
 
 /** Longer than any entry lives (the cacher's TTL is an hour): a generation that expires only turns hits into misses. */
@@ -53,6 +54,12 @@ export class ResilientRedisCacher extends Cachers.Redis implements GenerationalC
 
 	override clean(match?: string | string[]): Promise<void> {
 		return super.clean(match as never).catch((err: unknown) => this.#degraded("clean", err));
+	}
+
+	override init(broker: ServiceBroker): void {
+		super.init(broker);
+		// The rate limits and the session denylist share this connection: a hang is noticed for all of them.
+		reconnectWhenHanging(this.#redis, () => this.logger.warn("Redis stopped answering: reconnecting, serving without cache meanwhile"));
 	}
 
 	/**

@@ -20,6 +20,10 @@ export interface BackingServer {
 	start(): Promise<void>;
 	/** SIGTERM by default; PostgreSQL takes SIGINT (fast shutdown: it does not wait for clients to leave). */
 	stop(): Promise<void>;
+	/** SIGSTOP: the server keeps its connections (the kernel even accepts new ones) but answers nothing: a hang, not an outage. */
+	pause(): void;
+	/** SIGCONT after pause(). */
+	resume(): void;
 }
 
 function findBinary(name: string, candidates: string[]): string {
@@ -53,6 +57,11 @@ async function untilListening(port: number, child: Child, timeoutMs = 15_000): P
 	throw new Error(`${child.name} did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
+function signalGroup(child: Child | undefined, signal: NodeJS.Signals): void {
+	if (!child || child.done) throw new Error(`cannot send ${signal}: the server is not running`);
+	process.kill(-child.process.pid!, signal);
+}
+
 /** A server that is one foreground process; stop() ends its process group, start() runs it again. */
 function foregroundServer(name: string, url: string, port: number, command: () => [string, string[]], stopSignal: NodeJS.Signals, ready?: () => Promise<void>): BackingServer {
 	let child: Child | undefined;
@@ -68,6 +77,8 @@ function foregroundServer(name: string, url: string, port: number, command: () =
 		async stop() {
 			if (child) await stopChild(child, stopSignal, 15_000);
 		},
+		pause: () => signalGroup(child, "SIGSTOP"),
+		resume: () => signalGroup(child, "SIGCONT"),
 	};
 }
 

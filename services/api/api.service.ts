@@ -6,6 +6,8 @@ import { forbidden, unauthorized } from "../../shared/errors.ts";
 import { learnRouteOwners, outageForMissingRoute, type GatewayRoute } from "./route-availability.ts";
 import { describeError, sendErrorResponse } from "./http-errors.ts";
 import { refuseUploads } from "../../shared/upload-gate.middleware.ts";
+import { compileTrust } from "./client-ip.ts";
+import { noStorePrivateAnswers } from "./private-answers.ts";
 import { healthRoute } from "./routes/health.route.ts";
 import { metricsRoute } from "./routes/metrics.route.ts";
 import { restApiRoute } from "./routes/rest-api.route.ts";
@@ -14,6 +16,8 @@ import { openApiRoute } from "./routes/openapi.route.ts";
 import { docsRoute } from "./routes/docs.route.ts";
 import { consoleRoute } from "./routes/console.route.ts";
 import type { AuthenticatedUser } from "../../shared/contracts/auth.ts";
+import { onStopBegins } from "../../shared/graceful-stop.middleware.ts";
+import { HttpDrain } from "./http-drain.ts";
 
 /** What an action may declare for the gateway: `auth: "public"` skips sign-in, `roles` restricts it. */
 export interface GatewayActionOptions {
@@ -42,6 +46,8 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		logRouteRegistration: "debug",
 		// Aliases are regenerated when services (dis)appear; wait little, so the node is ready fast.
 		debounceTime: 50,
+		// Runs on every route: no answer that carries a token, a key or personal data is cached.
+		use: [noStorePrivateAnswers],
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			refuseUploads(req, err);
 			sendErrorResponse(req, res, outageForMissingRoute(this, req, err));
@@ -52,12 +58,17 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		const config = platformConfig(this.broker);
 		this.settings.port = config.port;
 		this.settings.ip = config.host;
-		this.settings.trustProxy = config.trustProxy;
-		for (const route of [healthRoute(), metricsRoute(), restApiRoute(config), openAiCompatibleRoute()]) {
+		this.settings.trustProxy = compileTrust(config.trustProxy);
+		// Express's meaning, which until now read the last entry here: say so to whoever upgrades with it.
+		if (config.trustProxy === true) this.logger.warn("TRUST_PROXY=true believes every X-Forwarded-For hop, so clients choose their own address; set a hop count or your proxies' ranges (docs/deploy.md)");
+		for (const route of [healthRoute(), metricsRoute(config.metrics), restApiRoute(config), openAiCompatibleRoute()]) {
 			this.addRoute(route);
 		}
 		// The console's "/" catches every path the others leave, so it comes last.
 		for (const route of [openApiRoute(this), docsRoute(), consoleRoute(this)]) this.addRoute(route);
+		// moleculer-web closes the listener only in stopped(), after the broker has waited for requests in flight.
+		const drain = new HttpDrain(this.server);
+		onStopBegins(this.broker, deadline => drain.drain(deadline));
 	},
 
 	methods: {

@@ -23,6 +23,7 @@ import { RevokedSessions } from "./revoked-sessions.ts";
 import { credentialsParams, apiKeyNameParam, nameParam, refreshTokenParam } from "./params.ts";
 import { clearedRefreshCookie, refreshCookie } from "./refresh-cookie.ts";
 import { OPENAPI } from "./openapi.ts";
+import { listLimitParam, listOffsetParam } from "../../shared/validation/pagination.ts";
 
 const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 const MAX_API_KEYS_PER_USER = 50;
@@ -161,15 +162,13 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 				const { email } = ctx.params;
 				const password = normalizePassword(ctx.params.password);
 				const ip = ctx.meta.ip ?? "unknown";
-				await this.throttle.assertMayTry(email, ip);
+				// Reserved before the verification, counted as a failure until it succeeds: parallel guesses cannot pass the limits.
+				await this.throttle.reserveAttempt(email, ip);
 				const user = await this.models.User.findOne({ where: { email } });
 				// An unknown address costs the same hash as a wrong password, and counts the same.
 				const valid = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyAgainstNothing(password);
-				if (!user || !valid) {
-					await this.throttle.recordFailure(email, ip);
-					throw unauthorized(INVALID_CREDENTIALS);
-				}
-				await this.throttle.recordSuccess(email);
+				if (!user || !valid) throw unauthorized(INVALID_CREDENTIALS);
+				await this.throttle.recordSuccess(email, ip);
 				if (await this.hasher.needsRehash(user.passwordHash)) {
 					await user.update({ passwordHash: await this.hasher.hash(password) });
 				}
@@ -292,6 +291,8 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 		 */
 		authenticate: {
 			visibility: "public",
+			// A check, repeatable: the gateway's every request fails over to another auth node if this one dies.
+			idempotent: true,
 			params: { credential: "string" },
 			async handler(this: AuthThis, ctx: Context<{ credential: string }>): Promise<SessionUser> {
 				const { credential } = ctx.params;
@@ -322,8 +323,8 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			openapi: OPENAPI.listUsers,
 			roles: ["admin"],
 			params: {
-				limit: { type: "number", integer: true, min: 1, max: 100, default: 20, convert: true },
-				offset: { type: "number", integer: true, min: 0, default: 0, convert: true },
+				limit: listLimitParam,
+				offset: listOffsetParam,
 			},
 			async handler(this: AuthThis, ctx: Context<{ limit: number; offset: number }, Meta>) {
 				const { rows, count } = await this.models.User.findAndCountAll({
@@ -341,7 +342,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 		 */
 		setRole: {
 			visibility: "public",
-			params: { email: { type: "email", normalize: true }, role: { type: "enum", values: ["user", "admin"] } },
+			params: { email: credentialsParams.email, role: { type: "enum", values: ["user", "admin"] } },
 			async handler(this: AuthThis, ctx: Context<{ email: string; role: Role }>): Promise<PublicUser> {
 				const user = await this.models.User.findOne({ where: { email: ctx.params.email } });
 				if (!user) throw notFound("User");

@@ -1,8 +1,8 @@
 import type { ServiceBroker } from "moleculer";
 import { QueryTypes, type Sequelize } from "sequelize";
-import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { tooManyRequests } from "../../shared/errors.ts";
-import { consumePoint, createLimiter } from "../api/rate-limit/redis-or-memory-limiter.ts";
+import { createLimiter } from "../api/rate-limit/redis-or-memory-limiter.ts";
 
 /** Failures an account may have before it is locked; then 1 s, 2 s, 4 s ... up to 15 minutes. */
 export const FREE_FAILURES = 5;
@@ -17,10 +17,39 @@ function throttled(retryAfterSeconds: number) {
 	return tooManyRequests("Too many failed sign-in attempts; try again later", Math.max(1, Math.ceil(retryAfterSeconds)));
 }
 
+/** SQL for the lock (ms from now) an account gets at its `failures`-th failure: none before FREE_FAILURES, then doubling. */
+function lockMsSql(failures: string): string {
+	const steps: string[] = [`WHEN ${failures} < ${FREE_FAILURES} THEN 0`];
+	for (let extra = 0; 2 ** extra < MAX_LOCK_SECONDS; extra++) steps.push(`WHEN ${failures} = ${FREE_FAILURES + extra} THEN ${2 ** extra * 1000}`);
+	return `CASE ${steps.join(" ")} ELSE ${MAX_LOCK_SECONDS * 1000} END`;
+}
+
+/**
+ * Takes one attempt for an account in one statement: counts it as a failure and sets the lock that
+ * failure earns, unless the account is locked now (then no row comes back). One statement is atomic
+ * on both databases, so attempts sent in parallel are admitted one by one, like sequential ones.
+ * (It opens with a comment so Sequelize's SQLite dialect returns RETURNING's rows instead of running
+ * it as a bare INSERT.)
+ */
+const RESERVE_ATTEMPT_SQL = `/* reserve a sign-in attempt */
+INSERT INTO auth_login_failures (email, failures, locked_until, last_failure_at) VALUES (:email, 1, 0, :now)
+ON CONFLICT (email) DO UPDATE SET
+  failures = CASE WHEN auth_login_failures.last_failure_at < :forgetBefore THEN 1 ELSE auth_login_failures.failures + 1 END,
+  locked_until = CASE WHEN auth_login_failures.last_failure_at < :forgetBefore THEN 0
+                      ELSE :now + ${lockMsSql("auth_login_failures.failures + 1")} END,
+  last_failure_at = :now
+WHERE auth_login_failures.locked_until <= :now
+RETURNING failures`;
+
 /**
  * Brute-force protection for sign-in: a per-account failure counter with exponential lockout,
  * kept in the database (shared by every node, survives restarts) and keyed by the email whether
- * or not the account exists; plus a per-IP limit on failures across accounts.
+ * or not the account exists; plus a per-IP limit on failures across accounts (Redis in distributed
+ * mode, memory otherwise).
+ *
+ * An attempt is reserved, on both counters, before the password is verified, and counts as a
+ * failure from that moment; a successful sign-in gives it back. Checking first and counting after
+ * the (slow) verification let 40 parallel guesses all be verified.
  */
 export class LoginThrottle {
 	#sequelize: Sequelize;
@@ -31,42 +60,36 @@ export class LoginThrottle {
 		this.#perIp = createLimiter(broker, { name: "login-failures", ...IP_FAILURES });
 	}
 
-	/** Throws 429 when this address or this account may not try now. */
-	async assertMayTry(email: string, ip: string): Promise<void> {
-		const byIp = await this.#perIp.get(ip).catch(() => null);
-		if (byIp && byIp.remainingPoints <= 0) throw throttled(byIp.msBeforeNext / 1000);
-		const [row] = await this.#sequelize.query<{ locked_until: string | number }>(
-			"SELECT locked_until FROM auth_login_failures WHERE email = :email",
-			{ replacements: { email }, type: QueryTypes.SELECT }
-		);
-		const lockedForMs = Number(row?.locked_until ?? 0) - Date.now();
-		if (lockedForMs > 0) throw throttled(lockedForMs / 1000);
-	}
-
-	/** Counts a failure against the account and the address; locks the account past the free ones. */
-	async recordFailure(email: string, ip: string): Promise<void> {
+	/** Takes one attempt from this address and this account; throws 429 (taking nothing) when either may not try now. */
+	async reserveAttempt(email: string, ip: string): Promise<void> {
+		try {
+			await this.#perIp.consume(ip);
+		} catch (rejection) {
+			// A limiter that cannot count at all (Redis down and no insurance) lets the attempt through.
+			if (rejection instanceof RateLimiterRes) throw throttled(rejection.msBeforeNext / 1000);
+		}
 		const now = Date.now();
-		// The increment is one atomic statement, so concurrent failures are all counted. (Read back
-		// separately: Sequelize does not return rows from INSERT ... RETURNING on SQLite.)
-		await this.#sequelize.query(
-			`INSERT INTO auth_login_failures (email, failures, locked_until, last_failure_at) VALUES (:email, 1, 0, :now)
-			 ON CONFLICT (email) DO UPDATE SET
-			   failures = CASE WHEN auth_login_failures.last_failure_at < :forgetBefore THEN 1 ELSE auth_login_failures.failures + 1 END,
-			   last_failure_at = :now`,
-			{ replacements: { email, now, forgetBefore: now - FAILURE_MEMORY_MS } }
-		);
-		const [row] = await this.#sequelize.query<{ failures: string | number }>("SELECT failures FROM auth_login_failures WHERE email = :email", {
+		const admitted = await this.#sequelize.query<{ failures: number }>(RESERVE_ATTEMPT_SQL, {
+			replacements: { email, now, forgetBefore: now - FAILURE_MEMORY_MS },
+			type: QueryTypes.SELECT,
+		});
+		if (admitted.length > 0) return;
+		await this.#refundIp(ip);
+		const [row] = await this.#sequelize.query<{ locked_until: string | number }>("SELECT locked_until FROM auth_login_failures WHERE email = :email", {
 			replacements: { email },
 			type: QueryTypes.SELECT,
 		});
-		const failures = Number(row.failures);
-		if (failures >= FREE_FAILURES) {
-			const lockSeconds = Math.min(MAX_LOCK_SECONDS, 2 ** (failures - FREE_FAILURES));
-			await this.#sequelize.query("UPDATE auth_login_failures SET locked_until = :until WHERE email = :email", {
-				replacements: { email, until: now + lockSeconds * 1000 },
-			});
-		}
-		await consumePoint(this.#perIp, ip);
+		throw throttled((Number(row?.locked_until ?? 0) - Date.now()) / 1000);
+	}
+
+	/** The password was right: the account's failures are cleared and the address gets its attempt back. */
+	async recordSuccess(email: string, ip: string): Promise<void> {
+		await this.#sequelize.query("DELETE FROM auth_login_failures WHERE email = :email", { replacements: { email } });
+		await this.#refundIp(ip);
+	}
+
+	async #refundIp(ip: string): Promise<void> {
+		await this.#perIp.reward(ip, 1).catch(() => {});
 	}
 
 	/** Forgets counters whose failures are old and whose lock has ended. */
@@ -75,10 +98,5 @@ export class LoginThrottle {
 		await this.#sequelize.query("DELETE FROM auth_login_failures WHERE last_failure_at < :forgetBefore AND locked_until < :now", {
 			replacements: { forgetBefore: now - FAILURE_MEMORY_MS, now },
 		});
-	}
-
-	/** A successful sign-in clears the account's failures (the address's stay until they expire). */
-	async recordSuccess(email: string): Promise<void> {
-		await this.#sequelize.query("DELETE FROM auth_login_failures WHERE email = :email", { replacements: { email } });
 	}
 }

@@ -6,8 +6,11 @@
 /**
  * Something@domain.tld with no whitespace, control or invisible formatting characters anywhere
  * (those let two different-looking addresses collide or smuggle text into logs and emails).
+ * The domain's first dot after its first character is the one matched (`[^.]*\.`): with a free
+ * `[^@]+\.` the engine tried every dot in turn, and "a@" + "a.".repeat(64000) + "@" took 7.6 s.
+ * Same addresses accepted as before, in linear time.
  */
-const EMAIL_PATTERN = /^[^\s@\p{Cc}\p{Cf}]+@[^\s@\p{Cc}\p{Cf}]+\.[^\s@\p{Cc}\p{Cf}]+$/u;
+export const EMAIL_PATTERN = /^[^\s@\p{Cc}\p{Cf}]+@[^\s@\p{Cc}\p{Cf}][^\s@.\p{Cc}\p{Cf}]*\.[^\s@\p{Cc}\p{Cf}]+$/u;
 const PRINTABLE_PATTERN = /^[^\p{Cc}\p{Cf}]*$/u;
 
 export const credentialsParams = {

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { Errors, type Context, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
 import type { PassThrough } from "node:stream";
 import { createHealthMixin } from "../../shared/health.mixin.ts";
 import { createDbMixin, type DbServiceThis } from "../../shared/db/db.mixin.ts";
@@ -9,7 +9,8 @@ import { callerOf, findOwned } from "../../shared/ownership.ts";
 import type { CallerMeta } from "../../shared/contracts/auth.ts";
 import type { DocumentSummary, DocumentText } from "../../shared/contracts/documents.ts";
 import type { CompleteParams, CompleteResult } from "../../shared/contracts/llm.ts";
-import { ACTIVE_JOB_STATUSES, JobQueue, jobConcurrency, jobEventStream, type JobStatus } from "../../shared/jobs/index.ts";
+import { ACTIVE_JOB_STATUSES, JobQueue, QueueFullError, jobEventStream, jobQueueGauges, type JobStatus } from "../../shared/jobs/index.ts";
+import { leaseOwnerGone, missingDependency, nodesOffering } from "../../shared/jobs/bus-presence.ts";
 import { migrations } from "./analyses/migrations/index.ts";
 import { defineAnalysisModels, type AnalysisModels, type AnalysisRow } from "./analyses/models.ts";
 import { optionsKey, resolveOptions, type ProviderInfo, type SavedProfile } from "./analyses/options.ts";
@@ -19,11 +20,10 @@ import { byIdParams, createParams, listParams } from "./analyses/params.ts";
 import { OPENAPI } from "./analyses/openapi.ts";
 import type { AnalysisOptions, AnalysisRequest, AnalysisView } from "./analyses/types.ts";
 
-/**
- * Memory one running analysis is allowed for the concurrency limit: one of a 20,000-word report with
- * `local` was measured at 7 to 14 MB (document text, batches, answers); twice that for longer ones.
- */
-const ANALYSIS_PEAK_MB = 32;
+/** What a running analysis calls: while one is unreachable, this node claims no analysis. */
+const NEEDED_ACTIONS = ["documents.text", "llm.complete"];
+/** Seconds a client refused for a full queue is asked to wait: about the time a few analyses take. */
+const QUEUE_FULL_RETRY_AFTER_S = 30;
 /** A whole map or reduce call may take long on a slow model; the llm service enforces its own deadlines inside. */
 const LLM_CALL_TIMEOUT_MS = 180_000;
 const OPEN_STREAMS_METRIC = "platform.analyses.streams.open";
@@ -258,7 +258,20 @@ const AnalysesService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 					return copy;
 				}
 			}
-			const analysis = await this.queue.enqueue({ id: crypto.randomUUID(), userId, documentId, options, optionsKey: key, progress: { done: 0, total: 0 } });
+			const { jobs } = platformConfig(this.broker);
+			let analysis: AnalysisRow;
+			try {
+				analysis = await this.queue.enqueue(
+					{ id: crypto.randomUUID(), userId, documentId, options, optionsKey: key, progress: { done: 0, total: 0 } },
+					{ key: { attribute: "userId", value: userId }, perKey: jobs.userActiveMax, total: jobs.activePerNodeMax * nodesOffering(this.broker, "analyses") }
+				);
+			} catch (err) {
+				if (!(err instanceof QueueFullError)) throw err;
+				if (err.scope === "key") {
+					throw tooManyRequests(`You have ${err.active} analyses queued or running; at most ${err.limit} at once. Wait for some to finish, or cancel some`, QUEUE_FULL_RETRY_AFTER_S);
+				}
+				throw new Errors.MoleculerClientError("The analysis queue is full; try again after the time in Retry-After", 429, "QUEUE_FULL", { retryAfter: QUEUE_FULL_RETRY_AFTER_S });
+			}
 			this.broker.broadcast("analyses.queued", { id: analysis.id }, { groups: ["analyses"] });
 			return analysis;
 		},
@@ -288,12 +301,18 @@ const AnalysesService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 	},
 
 	async started(this: AnalysesThis) {
-		const config = platformConfig(this.broker);
+		const { jobs } = platformConfig(this.broker);
 		this.queue = new JobQueue<AnalysisRow>({
 			name: "analyses",
 			model: this.models.Analysis,
 			owner: this.broker.nodeID,
-			concurrency: jobConcurrency(config, ANALYSIS_PEAK_MB),
+			concurrency: jobs.concurrency,
+			fairBy: "userId",
+			runningPerKey: jobs.userRunningMax,
+			outageWindowMs: jobs.outageWindowMs,
+			waitsFor: missingDependency(this.broker, NEEDED_ACTIONS),
+			ownerGone: leaseOwnerGone(this.broker),
+			onDepth: jobQueueGauges(this.broker, "analyses"),
 			logger: this.logger,
 			handler: (analysis, context) =>
 				analyseDocument(analysis, context, {

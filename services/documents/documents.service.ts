@@ -20,9 +20,10 @@ import { receiveUpload } from "./upload/receive-upload.ts";
 import type { BlobStore } from "./storage/blob-store.ts";
 import { createBlobStore } from "./storage/create-blob-store.ts";
 import { attachBlob, releaseBlob } from "./storage/blob-registry.ts";
-import { ExtractionLimitError, ExtractionPool } from "./extraction/extraction-pool.ts";
+import { ExtractionLimitError, ExtractionSandbox } from "./extraction/extraction-sandbox.ts";
 import { textByteLimit } from "./extraction/extract-plain.ts";
 import { BINARY_FORMATS } from "./detection/formats.ts";
+import { listLimitParam, listOffsetParam } from "../../shared/validation/pagination.ts";
 
 /** Staged uploads older than this were left by a process that died mid-upload (uploads time out after a minute). */
 const STALE_STAGING_MS = 60 * 60 * 1000;
@@ -39,7 +40,7 @@ interface UploadParams {
 interface DocumentsThis extends DbServiceThis<DocumentModels> {
 	limits: DocumentLimits;
 	blobs: BlobStore;
-	pool: ExtractionPool;
+	sandbox: ExtractionSandbox;
 	extractions: JobQueue<DocumentRecord>;
 	ownDocument(ctx: DocumentContext, id: string): Promise<DocumentRecord>;
 	readText(ctx: DocumentContext, id: string): Promise<DocumentText>;
@@ -52,7 +53,7 @@ const byId = { id: { type: "string", min: 1, max: 64 } };
 
 /**
  * Documents: streaming upload with content-based type detection, content-addressed storage,
- * text extraction in a worker-thread pool as a durable job, chunked text for LLMs.
+ * text extraction in sandboxed child processes as a durable job, chunked text for LLMs.
  * Every read is the caller's own documents only; another user's document is 404.
  */
 const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Record<string, any>, DocumentsThis> = {
@@ -88,8 +89,8 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 		list: {
 			rest: "GET /",
 			params: {
-				limit: { type: "number", integer: true, min: 1, max: 100, convert: true, default: 20 },
-				offset: { type: "number", integer: true, min: 0, convert: true, default: 0 },
+				limit: listLimitParam,
+				offset: listOffsetParam,
 			},
 			async handler(this: DocumentsThis, ctx: DocumentContext<{ limit: number; offset: number }>): Promise<{ items: DocumentSummary[]; total: number }> {
 				const user = callerOf(ctx);
@@ -233,14 +234,14 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			return document;
 		},
 
-		/** The extraction job's handler: parse in a worker thread, keep the text; the queue records the outcome. */
+		/** The extraction job's handler: parse in an extraction process, keep the text; the queue records the outcome. */
 		async extract(this: DocumentsThis, document: DocumentRecord, { signal }: JobContext): Promise<void> {
 			// Parsers of binary formats need the whole file; of a text file, only what the character limit keeps.
 			const length = BINARY_FORMATS.has(document.mimeType) ? document.size : Math.min(document.size, textByteLimit(this.limits.extraction.maxCharacters));
 			const bytes = await this.blobs.readStart(document.sha256, length);
 			let outcome;
 			try {
-				outcome = await this.pool.run({ bytes, size: document.size, mimeType: document.mimeType, charset: document.charset, limits: this.limits.extraction }, signal);
+				outcome = await this.sandbox.run({ bytes, size: document.size, mimeType: document.mimeType, charset: document.charset, limits: this.limits.extraction }, signal);
 			} catch (err) {
 				if (signal.aborted) throw err;
 				if (err instanceof ExtractionLimitError) throw new UnretryableJobError(err.message);
@@ -270,12 +271,12 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 		const config = platformConfig(this.broker);
 		this.limits = documentLimits(config);
 		this.blobs = createBlobStore(this.sequelize, config);
-		this.pool = new ExtractionPool(this.limits.pool, err => this.logger.warn(`An extraction thread failed outside a job: ${err.message}`));
+		this.sandbox = new ExtractionSandbox(this.limits.sandbox);
 		this.extractions = new JobQueue({
 			name: "extractions",
 			model: this.models.Document,
 			owner: this.broker.nodeID,
-			concurrency: this.limits.pool.threads,
+			concurrency: this.limits.sandbox.processes,
 			handler: (document, context) => this.extract(document, context),
 			logger: this.logger,
 			onStatus: (document, status) => {
@@ -292,7 +293,7 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 
 	async stopped(this: DocumentsThis) {
 		await this.extractions?.stop();
-		await this.pool?.close();
+		await this.sandbox?.close();
 	},
 };
 

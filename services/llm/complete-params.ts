@@ -1,4 +1,5 @@
 import { ANALYSIS_TASKS } from "../../shared/contracts/llm.ts";
+import { modelNameParam } from "../../shared/validation/model-name.ts";
 
 /** fastest-validator schemas of `llm.complete` (CompleteParams); a violation answers 422. */
 const message = {
@@ -36,8 +37,8 @@ export const completeParamsSchema = {
 			question: { type: "string", optional: true, max: 10_000 },
 		},
 	},
-	providers: { type: "array", optional: true, items: { type: "string", min: 1, max: 300 }, max: 10 },
-	model: { type: "string", optional: true, min: 1, max: 300 },
+	providers: { type: "array", optional: true, items: modelNameParam, max: 10 },
+	model: { ...modelNameParam, optional: true },
 	strategy: { type: "string", optional: true, min: 1, max: 100 },
 	params: completionParamsSchema,
 	profile: { type: "string", optional: true, min: 1, max: 200 },

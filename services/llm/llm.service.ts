@@ -1,10 +1,12 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { createDbMixin, type DbServiceThis } from "../../shared/db/db.mixin.ts";
 import { createHealthMixin } from "../../shared/health.mixin.ts";
 import { platformConfig } from "../../shared/platform.ts";
+import type { LlmPrice } from "../../shared/config.ts";
 import type { CallerMeta } from "../../shared/contracts/auth.ts";
 import type { CompleteParams, CompleteResult } from "../../shared/contracts/llm.ts";
+import { abortableReadable } from "./abortable-readable.ts";
 import { CallStore } from "./call-store.ts";
 import { completeParamsSchema } from "./complete-params.ts";
 import { migrations } from "./migrations/index.ts";
@@ -55,9 +57,11 @@ const LlmService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Recor
 			visibility: "public",
 			params: completeParamsSchema,
 			async handler(this: LlmThis, ctx: Context<CompleteParams, CallerMeta>): Promise<Readable> {
-				const { chunks, providerMs } = await openStream(this.orchestrator, ctx.params, await this.scope(ctx));
+				// Destroying the returned stream (its reader went away) stops the provider's stream at once.
+				const disconnected = new AbortController();
+				const { chunks, providerMs } = await openStream(this.orchestrator, ctx.params, await this.scope(ctx), disconnected.signal);
 				ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, [PROVIDER_TIME_HEADER]: providerMs.toFixed(2) };
-				return Readable.from(chunks, { objectMode: true });
+				return abortableReadable(chunks, () => disconnected.abort(), { objectMode: true });
 			},
 		},
 
@@ -65,6 +69,19 @@ const LlmService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Recor
 			rest: "GET /providers",
 			handler(this: LlmThis): ProviderListing[] {
 				return this.orchestrator.listProviders();
+			},
+		},
+
+		/**
+		 * Internal (no REST route): USD per million tokens of a `provider` or `provider:model`, as this
+		 * service charges it, so the optimizer's worst-case costs use the same prices. 422 when unknown.
+		 */
+		price: {
+			visibility: "public",
+			params: { model: { type: "string", min: 1, max: 300 } },
+			handler(this: LlmThis, ctx: Context<{ model: string }>): LlmPrice {
+				const [target] = this.orchestrator.plan({ providers: [ctx.params.model], prompt: "?" }).targets;
+				return this.orchestrator.priceOf(target);
 			},
 		},
 
@@ -115,6 +132,7 @@ const LlmService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Recor
 	},
 
 	async stopped(this: LlmThis) {
+		await Promise.all([...(this.orchestrator?.providers.values() ?? [])].map(provider => provider.close?.()));
 		await this.store?.close();
 		await this.limits?.stop();
 	},

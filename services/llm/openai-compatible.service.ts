@@ -5,10 +5,12 @@ import { platformConfig } from "../../shared/platform.ts";
 import { badRequest } from "../../shared/errors.ts";
 import type { CallerMeta } from "../../shared/contracts/auth.ts";
 import type { ChatMessage, CompleteParams, CompleteResult } from "../../shared/contracts/llm.ts";
+import { abortableReadable } from "./abortable-readable.ts";
 import { OVERHEAD_HEADER, PROVIDER_TIME_HEADER } from "./timing-headers.ts";
 import type { ProviderListing } from "./orchestrator.ts";
 import { allProvidersFailed } from "./provider-failure.ts";
 import type { StreamChunk } from "./stream-session.ts";
+import { modelNameParam } from "../../shared/validation/model-name.ts";
 
 type ContentPart = { type: string; text?: string };
 
@@ -29,7 +31,7 @@ interface ChatCompletionRequest {
 /** The request, checked like OpenAI checks it; unknown fields (user, seed, ...) are accepted and ignored. */
 const chatCompletionParams = {
 	$$strict: false,
-	model: { type: "string", min: 1, max: 300 },
+	model: modelNameParam,
 	messages: {
 		type: "array",
 		min: 1,
@@ -44,9 +46,9 @@ const chatCompletionParams = {
 	},
 	temperature: { type: "number", optional: true, min: 0, max: 2 },
 	top_p: { type: "number", optional: true, min: 0, max: 1 },
-	max_tokens: { type: "number", optional: true, integer: true, positive: true },
-	max_completion_tokens: { type: "number", optional: true, integer: true, positive: true },
-	stop: [{ type: "string", optional: true }, { type: "array", optional: true, items: "string", max: 4 }],
+	max_tokens: { type: "number", optional: true, integer: true, positive: true, max: 1_000_000 },
+	max_completion_tokens: { type: "number", optional: true, integer: true, positive: true, max: 1_000_000 },
+	stop: [{ type: "string", optional: true, max: 200 }, { type: "array", optional: true, items: { type: "string", max: 200 }, max: 4 }],
 	stream: { type: "boolean", optional: true },
 	stream_options: { type: "object", optional: true, props: { include_usage: { type: "boolean", optional: true } } },
 	response_format: { type: "object", optional: true, props: { type: { type: "enum", values: ["text", "json_object", "json_schema"] } } },
@@ -130,7 +132,8 @@ const OpenAiCompatibleService: ServiceSchema<ServiceSettingSchema, Record<string
 					const chunks = await ctx.call<Readable, CompleteParams>("llm.stream", request);
 					ctx.meta.$responseType = "text/event-stream";
 					ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, "Cache-Control": "no-cache", "X-Accel-Buffering": "no", ...overhead() };
-					return Readable.from(toServerSentEvents(chunks, ctx.params.model, ctx.params.stream_options?.include_usage === true));
+					// The client going away (the gateway destroys this stream) reaches the llm stream, and its provider, at once.
+					return abortableReadable(toServerSentEvents(chunks, ctx.params.model, ctx.params.stream_options?.include_usage === true), () => chunks.destroy());
 				}
 				const result = await ctx.call<CompleteResult, CompleteParams>("llm.complete", request);
 				const chosen = result.chosen ? result.results.find(r => r.provider === result.chosen!.provider && r.model === result.chosen!.model) : result.results.find(r => !r.error);

@@ -2,14 +2,16 @@ import type { PlatformConfig } from "../../shared/config.ts";
 import type { CompleteParams, CompleteResult, ProviderResult } from "../../shared/contracts/llm.ts";
 import type { CallStore } from "./call-store.ts";
 import { planHash, resolvePlan, type Plan, type Profile, type Target } from "./plan.ts";
-import { addUsage, priceOf } from "./pricing.ts";
+import type { LlmPrice } from "../../shared/config.ts";
+import { addUsage, isFree, priceOf } from "./pricing.ts";
 import { ProviderClock } from "./provider-clock.ts";
 import type { ProviderGuards } from "./provider-guards.ts";
 import type { Provider } from "./providers/provider.ts";
 import { ResultCache, servedFromCache } from "./result-cache.ts";
 import { strategies, type StrategyOptions } from "./strategies/index.ts";
 import { TargetCaller, type CallScope } from "./target-caller.ts";
-import type { UsageLimits } from "./usage-limits.ts";
+import type { SettleBudget, UsageLimits } from "./usage-limits.ts";
+import { worstCaseJudgeUsd, worstCasePlanUsd } from "./worst-case-cost.ts";
 
 export interface OrchestratorDeps {
 	config: PlatformConfig;
@@ -38,6 +40,15 @@ export interface ProviderListing {
 	models: string[];
 	circuit: string;
 	chat: boolean;
+}
+
+/** An admitted request: answered from the cache, or allowed to call with this much of the budget reserved. */
+export type Admission = { cached: CompleteResult } | ({ cached?: undefined } & BudgetHold);
+
+/** The worst case reserved for a request, and how to settle it; settle once. */
+export interface BudgetHold {
+	reservedUsd: number;
+	settle: SettleBudget;
 }
 
 /** A CompleteResult and the time its providers took (for the overhead the platform reports). */
@@ -78,28 +89,43 @@ export class Orchestrator {
 		return resolvePlan(request, profile, { providers: this.providers, config: this.deps.config });
 	}
 
-	/** Rate limit first (every request counts), then the cache (free), then the budget (only if a paid model would be called). */
-	async admit(plan: Plan, userId: string | null, countsTowardRequestLimit = true): Promise<CompleteResult | undefined> {
+	/** USD per million tokens of a target; 422 for a paid model without a known price. */
+	priceOf(target: Target): LlmPrice {
+		return priceOf(this.providers.get(target.provider)!, target.model, this.deps.config);
+	}
+
+	/**
+	 * Prices first (a model that cannot be priced is refused before anything counts), then the rate
+	 * limit (every request counts), then the cache (free), then the budget: the plan's worst-case cost
+	 * is reserved before any provider is called, and the caller settles it to the real cost after.
+	 */
+	async admit(plan: Plan, userId: string | null, countsTowardRequestLimit = true): Promise<Admission> {
+		const prices = new Map(plan.targets.map(t => [t, this.priceOf(t)]));
+		const judge = this.#judgeTarget(plan);
+		const judgePrice = judge ? this.priceOf(judge) : undefined;
 		if (userId && countsTowardRequestLimit) await this.deps.limits.countRequest(userId);
 		if (plan.cacheable) {
 			const hit = await this.deps.cache.get(userId, planHash(plan));
-			if (hit) return servedFromCache(hit);
+			if (hit) return { cached: servedFromCache(hit) };
 		}
-		if (userId && plan.targets.some(t => this.#isPaid(t))) await this.deps.limits.checkBudget(userId);
-		return undefined;
-	}
-
-	#isPaid(target: Target): boolean {
-		const price = priceOf(this.providers.get(target.provider)!, target.model, this.deps.config);
-		return price.input > 0 || price.output > 0;
+		const worstCase = worstCasePlanUsd(plan, t => prices.get(t)!, this.deps.config) + (judgePrice && !isFree(judgePrice) ? worstCaseJudgeUsd(plan.targets.length, judgePrice) : 0);
+		const settle = userId ? await this.deps.limits.reserveBudget(userId, worstCase) : async () => {};
+		return { reservedUsd: worstCase, settle };
 	}
 
 	async complete(request: CompleteParams, scope: RequestScope): Promise<Completion> {
 		const started = performance.now();
 		const plan = this.plan(request, scope.profile);
-		const cached = await this.admit(plan, scope.userId, scope.countsTowardRequestLimit);
-		if (cached) return { result: { ...cached, latencyMs: Math.round(performance.now() - started) }, providerMs: 0 };
-		return this.run(plan, scope, started);
+		const admission = await this.admit(plan, scope.userId, scope.countsTowardRequestLimit);
+		if (admission.cached) return { result: { ...admission.cached, latencyMs: Math.round(performance.now() - started) }, providerMs: 0 };
+		let completion: Completion | undefined;
+		try {
+			completion = await this.run(plan, scope, started);
+			return completion;
+		} finally {
+			// What the calls cost (every one is recorded); when the run itself failed, the reserved worst case.
+			await admission.settle(completion ? completion.result.costUsd : admission.reservedUsd);
+		}
 	}
 
 	/** Runs an admitted plan's strategy and totals the results. */
@@ -129,6 +155,12 @@ export class Orchestrator {
 	}
 
 	/** With LLM_CONSENSUS_JUDGE set, consensus asks that model to pick; its call is charged like any other. */
+	#judgeTarget(plan: Plan): Target | undefined {
+		const judgeModel = this.deps.config.llm.consensusJudge;
+		if (plan.strategy !== "consensus" || !judgeModel) return undefined;
+		return this.plan({ model: judgeModel, messages: [{ role: "user", content: "?" }] }).targets[0];
+	}
+
 	#judge(plan: Plan, scope: CallScope): StrategyOptions["judge"] {
 		const judgeModel = this.deps.config.llm.consensusJudge;
 		if (plan.strategy !== "consensus" || !judgeModel) return undefined;

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import type { PlatformConfig } from "../../shared/config.ts";
 import type { AnalysisTask, ChatMessage, CompleteParams, CompletionParams, StrategyName } from "../../shared/contracts/llm.ts";
 import { invalidInput } from "../../shared/errors.ts";
+import { modelNameProblem } from "../../shared/validation/model-name.ts";
 import type { Provider } from "./providers/provider.ts";
 import { defaultProvider } from "./providers/registry.ts";
 
@@ -43,6 +44,9 @@ interface PlanContext {
 const MAX_MODEL_NAME_LENGTH = 200;
 
 function parseTarget(entry: string, context: PlanContext): Target {
+	// Params check what clients send; this also covers names from saved profiles, which reach provider URLs too.
+	const problem = modelNameProblem(entry);
+	if (problem) throw invalidInput(`"${entry.slice(0, 80)}" ${problem}`);
 	const colon = entry.indexOf(":");
 	const name = colon < 0 ? entry : entry.slice(0, colon);
 	const provider = context.providers.get(name);

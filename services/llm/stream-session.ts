@@ -1,11 +1,12 @@
 import type { CompleteParams, CompleteResult, ProviderResult, Usage } from "../../shared/contracts/llm.ts";
-import type { Orchestrator, RequestScope } from "./orchestrator.ts";
+import type { BudgetHold, Orchestrator, RequestScope } from "./orchestrator.ts";
 import { planHash, targetHash, type Plan, type Target } from "./plan.ts";
-import { costUsd, estimateTokens, priceOf } from "./pricing.ts";
+import { costUsd, estimateTokens } from "./pricing.ts";
 import { allProvidersFailed } from "./provider-failure.ts";
 import { ProviderClock } from "./provider-clock.ts";
 import { ProviderError, type Provider, type ProviderRequest, type StreamEvent } from "./providers/provider.ts";
 import { refuseUnusable } from "./target-caller.ts";
+import { boundedParams, worstCaseTargetUsd } from "./worst-case-cost.ts";
 
 /** What `llm.stream` sends, in order: one start, any number of deltas, then one end (or one error). */
 export type StreamChunk =
@@ -49,23 +50,29 @@ interface OpenedStream {
  * provider failing before its first token) happens before this resolves, so it still becomes an HTTP
  * error; `single` and `fallback` stream token by token, falling back until one provider starts. Other
  * strategies and analysis tasks need whole answers, so their chosen answer is sent once known.
+ * `disconnected` aborts when the client goes away: the provider's stream is stopped at once.
  */
-export async function openStream(orchestrator: Orchestrator, request: CompleteParams, scope: RequestScope): Promise<OpenStream> {
+export async function openStream(orchestrator: Orchestrator, request: CompleteParams, scope: RequestScope, disconnected?: AbortSignal): Promise<OpenStream> {
 	const started = performance.now();
 	const plan = orchestrator.plan(request, scope.profile);
-	const cached = await orchestrator.admit(plan, scope.userId, scope.countsTowardRequestLimit);
-	if (cached) return { chunks: replay(cached, 0), providerMs: 0 };
+	const admission = await orchestrator.admit(plan, scope.userId, scope.countsTowardRequestLimit);
+	if (admission.cached) return { chunks: replay(admission.cached, 0), providerMs: 0 };
 	if (plan.task || (plan.strategy !== "single" && plan.strategy !== "fallback")) {
-		const { result, providerMs } = await orchestrator.run(plan, scope, started);
-		if (!result.results.some(r => !r.error)) throw allProvidersFailed(result.results);
-		return { chunks: replay(result, providerMs), providerMs };
+		let completion: Awaited<ReturnType<Orchestrator["run"]>> | undefined;
+		try {
+			completion = await orchestrator.run(plan, scope, started);
+		} finally {
+			await admission.settle(completion ? completion.result.costUsd : admission.reservedUsd);
+		}
+		if (!completion.result.results.some(r => !r.error)) throw allProvidersFailed(completion.result.results);
+		return { chunks: replay(completion.result, completion.providerMs), providerMs: completion.providerMs };
 	}
 	const clock = new ProviderClock();
 	const failures: ProviderResult[] = [];
 	for (const target of plan.targets) {
 		try {
 			const opened = await open(orchestrator, plan, target, scope, clock);
-			return { chunks: relay(orchestrator, plan, opened, scope, clock), providerMs: clock.busyMs };
+			return { chunks: relay(orchestrator, plan, opened, scope, clock, admission, disconnected), providerMs: clock.busyMs };
 		} catch (err) {
 			const error = err as ProviderError;
 			const failed: ProviderResult = {
@@ -83,6 +90,8 @@ export async function openStream(orchestrator: Orchestrator, request: CompletePa
 			if (scope.signal?.aborted) break;
 		}
 	}
+	// Nothing streamed and nothing was charged: the whole reservation goes back.
+	await admission.settle(0);
 	throw allProvidersFailed(failures);
 }
 
@@ -98,7 +107,8 @@ async function open(orchestrator: Orchestrator, plan: Plan, target: Target, scop
 	const first = await clock.track(() =>
 		guards.run(provider.name, scope.signal, attemptSignal => {
 			const signal = AbortSignal.any([attemptSignal, whole.signal]);
-			const request: ProviderRequest = { model: target.model, messages: plan.messages, system: plan.system, json: plan.json, params: plan.params, signal };
+			const params = boundedParams(plan.params, orchestrator.priceOf(target), config);
+			const request: ProviderRequest = { model: target.model, messages: plan.messages, system: plan.system, json: plan.json, params, signal };
 			const events = provider.stream ? provider.stream(request, config) : completeAsStream(provider, request, config);
 			iterator = events[Symbol.asyncIterator]();
 			return iterator.next();
@@ -107,68 +117,146 @@ async function open(orchestrator: Orchestrator, plan: Plan, target: Target, scop
 	return { target, iterator: iterator!, first, started, abort: () => whole.abort() };
 }
 
-/** The next event, or a timeout error when the provider goes quiet for longer than a call may take. */
-async function nextWithin(opened: OpenedStream, ms: number): Promise<IteratorResult<StreamEvent>> {
+/**
+ * The next event; a timeout error when the provider goes quiet for longer than a call may take; an
+ * `aborted` error the moment the client disconnects. Either way the provider's stream is stopped.
+ */
+async function nextWithin(opened: OpenedStream, ms: number, disconnected?: AbortSignal): Promise<IteratorResult<StreamEvent>> {
 	const provider = opened.target.provider;
 	let timer: NodeJS.Timeout | undefined;
-	const quiet = new Promise<never>((_, reject) => {
+	let onDisconnect: (() => void) | undefined;
+	const stopped = new Promise<never>((_, reject) => {
 		timer = setTimeout(() => {
 			opened.abort();
 			reject(new ProviderError(provider, "timeout", `${provider} stopped sending for ${ms} ms`));
 		}, ms);
+		onDisconnect = () => {
+			opened.abort();
+			reject(new ProviderError(provider, "aborted", "The client disconnected; the provider's stream was stopped"));
+		};
+		if (disconnected?.aborted) onDisconnect();
+		else disconnected?.addEventListener("abort", onDisconnect, { once: true });
 	});
 	try {
-		return await Promise.race([opened.iterator.next(), quiet]);
+		return await Promise.race([opened.iterator.next(), stopped]);
 	} finally {
 		clearTimeout(timer);
+		disconnected?.removeEventListener("abort", onDisconnect!);
 	}
 }
 
-/** Passes the provider's events on, then records the call (usage reported or estimated), caches it, and ends. */
-async function* relay(orchestrator: Orchestrator, plan: Plan, opened: OpenedStream, scope: RequestScope, clock: ProviderClock): AsyncGenerator<StreamChunk> {
+/**
+ * What one relayed stream costs, written once: the call's record and the budget's settlement. The
+ * charge is the usage the provider reported; a stream that ended without reporting it is charged by
+ * estimate, and one cut short (the client went away, the provider failed) the reserved worst case,
+ * since the provider may have generated far more than was relayed.
+ */
+class StreamAccount {
+	text = "";
+	finishReason = "stop";
+	usage: Usage | undefined;
+	#closed: Promise<ProviderResult> | undefined;
+	readonly #orchestrator: Orchestrator;
+	readonly #plan: Plan;
+	readonly #opened: OpenedStream;
+	readonly #scope: RequestScope;
+	readonly #clock: ProviderClock;
+	readonly #hold: BudgetHold;
+
+	constructor(orchestrator: Orchestrator, plan: Plan, opened: OpenedStream, scope: RequestScope, clock: ProviderClock, hold: BudgetHold) {
+		this.#orchestrator = orchestrator;
+		this.#plan = plan;
+		this.#opened = opened;
+		this.#scope = scope;
+		this.#clock = clock;
+		this.#hold = hold;
+	}
+
+	/** Stops the provider unless it ended, records the call and settles; later calls answer the first one's result. */
+	close(ended: boolean, failure?: ProviderError): Promise<ProviderResult> {
+		this.#closed ??= this.#close(ended, failure);
+		return this.#closed;
+	}
+
+	async #close(ended: boolean, failure?: ProviderError): Promise<ProviderResult> {
+		const { target } = this.#opened;
+		const plan = this.#plan;
+		const { config } = this.#orchestrator.deps;
+		if (!ended) this.#opened.abort();
+		const price = this.#orchestrator.priceOf(target);
+		const reported = this.usage && (this.usage.inputTokens > 0 || this.usage.outputTokens > 0) ? this.usage : undefined;
+		const charged = reported ?? { inputTokens: estimateTokens([plan.system ?? "", ...plan.messages.map(m => m.content)].join("\n")), outputTokens: estimateTokens(this.text) };
+		const cost = reported || ended ? costUsd(price, charged) : Math.max(costUsd(price, charged), worstCaseTargetUsd(plan, price, config));
+		const error = failure ?? (ended ? undefined : new ProviderError(target.provider, "aborted", "The client went away; the provider's stream was stopped"));
+		const result: ProviderResult = {
+			provider: target.provider,
+			model: target.model,
+			output: this.text,
+			usage: charged,
+			costUsd: cost,
+			latencyMs: Math.round(performance.now() - this.#opened.started),
+			cached: false,
+			...(error ? { error: { type: error.kind, message: error.message } } : {}),
+			...(ended ? { finishReason: this.finishReason } : {}),
+		};
+		this.#orchestrator.caller.record({ userId: this.#scope.userId, clock: this.#clock }, target, targetHash(plan, target), result);
+		await this.#hold.settle(cost);
+		return result;
+	}
+}
+
+/**
+ * Passes the provider's events on, then closes the account (record, settlement) and caches the
+ * answer. A disconnect closes the account at once, even before the consumer first reads (a generator
+ * not yet started runs no `finally` when it is returned).
+ */
+function relay(orchestrator: Orchestrator, plan: Plan, opened: OpenedStream, scope: RequestScope, clock: ProviderClock, hold: BudgetHold, disconnected?: AbortSignal): AsyncGenerator<StreamChunk> {
+	const account = new StreamAccount(orchestrator, plan, opened, scope, clock, hold);
+	const onDisconnect = () => void account.close(false);
+	if (disconnected?.aborted) onDisconnect();
+	else disconnected?.addEventListener("abort", onDisconnect, { once: true });
+	return relayEvents(orchestrator, plan, opened, scope, clock, account, disconnected);
+}
+
+async function* relayEvents(
+	orchestrator: Orchestrator,
+	plan: Plan,
+	opened: OpenedStream,
+	scope: RequestScope,
+	clock: ProviderClock,
+	account: StreamAccount,
+	disconnected?: AbortSignal
+): AsyncGenerator<StreamChunk> {
 	const { target } = opened;
-	const provider = orchestrator.providers.get(target.provider)!;
-	let text = "";
-	let finishReason = "stop";
-	let usage: Usage | undefined;
+	let ended = false;
 	let failure: ProviderError | undefined;
-	yield { type: "start", provider: target.provider, model: target.model, cached: false };
 	try {
+		yield { type: "start", provider: target.provider, model: target.model, cached: false };
 		const idleMs = orchestrator.deps.config.llm.timeoutMs;
-		for (let next = opened.first; !next.done; next = await clock.track(() => nextWithin(opened, idleMs))) {
+		for (let next = opened.first; !next.done; next = await clock.track(() => nextWithin(opened, idleMs, disconnected))) {
 			const event = next.value;
 			if (event.delta) {
-				text += event.delta;
+				account.text += event.delta;
 				yield { type: "delta", text: event.delta };
 			}
-			if (event.finishReason) finishReason = event.finishReason;
-			if (event.usage) usage = event.usage;
+			if (event.finishReason) account.finishReason = event.finishReason;
+			if (event.usage) account.usage = event.usage;
 		}
+		ended = true;
 	} catch (err) {
 		failure = err instanceof ProviderError ? err : new ProviderError(target.provider, "network", `${target.provider} stopped streaming: ${(err as Error).message}`, { cause: err });
+	} finally {
+		// Also when the consumer stops reading: the generator is returned at a yield and only this runs.
+		await account.close(ended, failure);
 	}
-	if (!usage || (usage.inputTokens === 0 && usage.outputTokens === 0)) {
-		usage = { inputTokens: estimateTokens([plan.system ?? "", ...plan.messages.map(m => m.content)].join("\n")), outputTokens: estimateTokens(text) };
-	}
-	const cost = costUsd(priceOf(provider, target.model, orchestrator.deps.config), usage);
-	const result: ProviderResult = {
-		provider: target.provider,
-		model: target.model,
-		output: text,
-		usage,
-		costUsd: cost,
-		latencyMs: Math.round(performance.now() - opened.started),
-		cached: false,
-		...(failure ? { error: { type: failure.kind, message: failure.message } } : {}),
-	};
-	orchestrator.caller.record({ userId: scope.userId, clock }, target, targetHash(plan, target), result);
-	if (failure) {
-		yield { type: "error", error: { type: failure.kind, message: failure.message } };
+	const result = await account.close(ended, failure);
+	if (result.error) {
+		yield { type: "error", error: result.error };
 		return;
 	}
 	if (plan.cacheable) {
-		const whole: CompleteResult = { output: text, results: [result], usage, costUsd: cost, latencyMs: result.latencyMs, cached: false };
+		const whole: CompleteResult = { output: result.output, results: [result], usage: result.usage, costUsd: result.costUsd, latencyMs: result.latencyMs, cached: false };
 		await orchestrator.deps.cache.set(scope.userId, planHash(plan), whole);
 	}
-	yield { type: "end", finishReason, usage, costUsd: cost, cached: false, providerMs: clock.busyMs };
+	yield { type: "end", finishReason: account.finishReason, usage: result.usage, costUsd: result.costUsd, cached: false, providerMs: clock.busyMs };
 }

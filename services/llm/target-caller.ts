@@ -1,4 +1,4 @@
-import type { PlatformConfig } from "../../shared/config.ts";
+import type { LlmPrice, PlatformConfig } from "../../shared/config.ts";
 import type { AnalysisData, ProviderResult, Usage } from "../../shared/contracts/llm.ts";
 import type { CallStore } from "./call-store.ts";
 import { targetHash, type Plan, type Target } from "./plan.ts";
@@ -7,6 +7,7 @@ import type { ProviderClock } from "./provider-clock.ts";
 import type { ProviderGuards } from "./provider-guards.ts";
 import { ProviderError, type Provider, type ProviderRequest, type ProviderResponse } from "./providers/provider.ts";
 import { taskPrompts } from "./task-prompts.ts";
+import { boundedParams } from "./worst-case-cost.ts";
 
 export interface CallerDeps {
 	config: PlatformConfig;
@@ -83,7 +84,7 @@ export class TargetCaller {
 		const price = priceOf(provider, target.model, this.#deps.config);
 		let spent: Usage = NO_USAGE;
 		try {
-			const answer = await this.#answer(provider, plan, target, scope, usage => (spent = addUsage(spent, usage)));
+			const answer = await this.#answer(provider, plan, target, price, scope, usage => (spent = addUsage(spent, usage)));
 			const result: ProviderResult = {
 				provider: target.provider,
 				model: target.model,
@@ -141,9 +142,9 @@ export class TargetCaller {
 		return { ...response, usage };
 	}
 
-	async #answer(provider: Provider, plan: Plan, target: Target, scope: CallScope, spend: (usage: Usage) => void): Promise<Answer> {
+	async #answer(provider: Provider, plan: Plan, target: Target, price: LlmPrice, scope: CallScope, spend: (usage: Usage) => void): Promise<Answer> {
 		refuseUnusable(provider, plan, this.#deps.config);
-		const base = { model: target.model, params: plan.params };
+		const base = { model: target.model, params: boundedParams(plan.params, price, this.#deps.config) };
 		if (!plan.task) {
 			const response = await this.#complete(provider, { ...base, messages: plan.messages, system: plan.system, json: plan.json }, scope, spend);
 			return { output: response.text, usage: response.usage, finishReason: response.finishReason };

@@ -1,32 +1,29 @@
-import type { LlmPrice, PlatformConfig } from "../../shared/config.ts";
-import { priceOf } from "../llm/pricing.ts";
-import { discoverProviders } from "../llm/providers/registry.ts";
-import type { Provider } from "../llm/providers/provider.ts";
+import type { ServiceBroker } from "moleculer";
+import { LRUCache } from "lru-cache";
+import type { LlmPrice } from "../../shared/config.ts";
+
+/** Prices change with a deploy, not during a study: ask the llm service at most this often per model. */
+const PRICE_TTL_MS = 10 * 60 * 1000;
 
 /**
- * USD per million tokens of a `provider` or `provider:model` entry, by the llm service's own price
- * rules (LLM_PRICING over each provider's list), so the optimizer's worst-case cost of a call is
- * computed from the same prices the llm service charges.
+ * USD per million tokens of a `provider` or `provider:model` entry, asked of the llm service
+ * (`llm.price`), the one owner of provider and price knowledge: the optimizer's worst-case cost of a
+ * call is computed from the very prices the llm service charges (LLM_PRICING over the maintained
+ * catalog). A model that cannot be priced is the llm service's 422.
  */
 export class ModelPrices {
-	readonly #config: PlatformConfig;
-	#providers: Promise<Map<string, Provider>> | undefined;
+	readonly #broker: ServiceBroker;
+	readonly #known = new LRUCache<string, LlmPrice>({ max: 1_000, ttl: PRICE_TTL_MS });
 
-	constructor(config: PlatformConfig) {
-		this.#config = config;
+	constructor(broker: ServiceBroker) {
+		this.#broker = broker;
 	}
 
-	#load(): Promise<Map<string, Provider>> {
-		this.#providers ??= discoverProviders().then(list => new Map(list.map(p => [p.name, p])));
-		return this.#providers;
-	}
-
-	/** Throws for a provider the platform does not have: its calls could not be priced. */
 	async of(entry: string): Promise<LlmPrice> {
-		const colon = entry.indexOf(":");
-		const name = colon < 0 ? entry : entry.slice(0, colon);
-		const provider = (await this.#load()).get(name);
-		if (!provider) throw new Error(`Unknown provider "${name}": its calls cannot be priced`);
-		return priceOf(provider, colon < 0 ? provider.defaultModel(this.#config) : entry.slice(colon + 1), this.#config);
+		const known = this.#known.get(entry);
+		if (known) return known;
+		const price = await this.#broker.call<LlmPrice, { model: string }>("llm.price", { model: entry });
+		this.#known.set(entry, price);
+		return price;
 	}
 }

@@ -1,6 +1,6 @@
 import { DataTypes, type Model, type Sequelize } from "sequelize";
 import type { AuthenticatedUser } from "../../shared/contracts/auth.ts";
-import { jobModelAttributes, type JobAttributes } from "../../shared/jobs/index.ts";
+import { jobModelAttributes, jobWaitModelAttributes, type JobAttributes } from "../../shared/jobs/index.ts";
 import type { Scores } from "./objectives.ts";
 import type { Configuration } from "./search-space.ts";
 import type { StudyDefinition } from "./study/definition.ts";
@@ -81,6 +81,7 @@ export function defineModels(sequelize: Sequelize) {
 			stopReason: { type: DataTypes.STRING(32), allowNull: true },
 			firstStartedAt: { type: DataTypes.DATE, allowNull: true },
 			...jobModelAttributes(),
+			...jobWaitModelAttributes(),
 		},
 		{ tableName: "optimizer_studies" }
 	);

@@ -10,7 +10,8 @@ import { conflict, invalidInput, notFound, tooManyRequests } from "../../shared/
 import { callerOf, findOwned } from "../../shared/ownership.ts";
 import type { CallerMeta } from "../../shared/contracts/auth.ts";
 import type { DocumentText } from "../../shared/contracts/documents.ts";
-import { ACTIVE_JOB_STATUSES, JobQueue, jobConcurrency, jobEventStream, type JobStatus } from "../../shared/jobs/index.ts";
+import { JobQueue, QueueFullError, jobConcurrency, jobEventStream, jobQueueGauges, type JobStatus } from "../../shared/jobs/index.ts";
+import { leaseOwnerGone, missingDependency } from "../../shared/jobs/bus-presence.ts";
 import { migrations } from "./migrations/index.ts";
 import { defineModels, type OptimizerModels, type StudyRow, type TrialRow } from "./models.ts";
 import { ModelPrices } from "./model-prices.ts";
@@ -27,8 +28,6 @@ import { OPENAPI } from "./openapi.ts";
 
 /** What one running study holds at its peak (its dataset, trials, a few calls in flight), for the concurrency limit. */
 const STUDY_PEAK_MB = 16;
-/** Studies one user may have queued or running at once. */
-const MAX_ACTIVE_STUDIES_PER_USER = 5;
 /** Short leases: a crashed optimizer node's study moves on within seconds. */
 const STUDY_LEASE_MS = 15_000;
 
@@ -98,18 +97,24 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 				if (ctx.params.dryRun === true) {
 					return { estimate: await estimateStudy(definition, model => this.prices.of(model)) };
 				}
-				const active = await this.models.Study.count({ where: { userId: user.id, status: ACTIVE_JOB_STATUSES } });
-				if (active >= MAX_ACTIVE_STUDIES_PER_USER) {
-					throw tooManyRequests(`You have ${active} studies queued or running; at most ${MAX_ACTIVE_STUDIES_PER_USER} at once. Wait for one to end or cancel one`, 30);
+				let study: StudyRow;
+				try {
+					// Counted and stored in one step: parallel creations cannot all pass one count.
+					study = await this.queue.enqueue(
+						{
+							id: crypto.randomUUID(),
+							userId: user.id,
+							owner: { id: user.id, email: user.email, role: user.role, via: user.via },
+							name: definition.name,
+							definition,
+							progress: { done: 0, total: plannedTrials(definition) },
+						},
+						{ key: { attribute: "userId", value: user.id }, perKey: platformConfig(this.broker).jobs.userActiveStudiesMax }
+					);
+				} catch (err) {
+					if (!(err instanceof QueueFullError)) throw err;
+					throw tooManyRequests(`You have ${err.active} studies queued or running; at most ${err.limit} at once. Wait for one to end or cancel one`, 30);
 				}
-				const study = await this.queue.enqueue({
-					id: crypto.randomUUID(),
-					userId: user.id,
-					owner: { id: user.id, email: user.email, role: user.role, via: user.via },
-					name: definition.name,
-					definition,
-					progress: { done: 0, total: plannedTrials(definition) },
-				});
 				this.broker.broadcast("optimizer.study.queued", { id: study.id }, { groups: ["optimizer"] });
 				ctx.meta.$statusCode = 202;
 				ctx.meta.$responseHeaders = { Location: `/api/v1/optimizer/studies/${study.id}` };
@@ -300,13 +305,19 @@ const OptimizerService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 
 	async started(this: OptimizerThis) {
 		const config = platformConfig(this.broker);
-		this.prices = new ModelPrices(config);
+		this.prices = new ModelPrices(this.broker);
 		this.queue = new JobQueue<StudyRow>({
 			name: "optimizer",
 			model: this.models.Study,
 			owner: this.broker.nodeID,
 			concurrency: jobConcurrency(config, STUDY_PEAK_MB),
 			leaseMs: STUDY_LEASE_MS,
+			fairBy: "userId",
+			runningPerKey: config.jobs.userRunningMax,
+			outageWindowMs: config.jobs.outageWindowMs,
+			waitsFor: missingDependency(this.broker, ["llm.complete"]),
+			ownerGone: leaseOwnerGone(this.broker),
+			onDepth: jobQueueGauges(this.broker, "optimizer"),
 			logger: this.logger,
 			handler: (study, context) =>
 				runStudy(study, context, {

@@ -31,6 +31,8 @@ export interface StudyView {
 	calls: number;
 	stopReason: string | null;
 	error: string | null;
+	/** While queued after an outage: what it waits for ("llm.complete is not reachable"); else null. */
+	waitingFor: string | null;
 	sampler: string;
 	seed: number;
 	objectives: { name: string; metric: string; direction: string; weight: number }[];
@@ -94,6 +96,7 @@ export function studyView(study: StudyRow, trials: TrialRow[]): StudyView {
 		calls: study.calls,
 		stopReason: study.stopReason,
 		error: study.status === "failed" ? study.lastError : null,
+		waitingFor: study.status === "queued" ? (study.waitingFor ?? null) : null,
 		sampler: definition.sampler,
 		seed: definition.seed,
 		objectives: definition.objectives.map(o => ({ name: o.name, metric: o.metric, direction: o.direction, weight: o.weight })),

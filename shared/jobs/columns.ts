@@ -25,6 +25,13 @@ export interface JobAttributes {
 	progress: JobProgress | null;
 	startedAt: Date | null;
 	finishedAt: Date | null;
+	/**
+	 * While a job waits out an outage: what it waits for ("llm.complete is not reachable"), and since
+	 * when. Only on tables that added them (addJobWaitColumns + jobWaitModelAttributes); without
+	 * them an outage still does not count as an attempt, but the window counts from each hand-back.
+	 */
+	waitingFor?: string | null;
+	waitingSince?: Date | null;
 }
 
 /**
@@ -51,6 +58,15 @@ export async function addJobIndexes(queryInterface: QueryInterface, table: strin
 	await queryInterface.addIndex(table, ["lease_owner"], { name: `${table}_job_lease_owner` });
 }
 
+/**
+ * The columns a job waits out an outage with (see JobQueue's retry window), added after the first
+ * release: a service's later migration calls this on its job table.
+ */
+export async function addJobWaitColumns(queryInterface: QueryInterface, table: string): Promise<void> {
+	await queryInterface.addColumn(table, "waiting_for", { type: DataTypes.STRING(200), allowNull: true });
+	await queryInterface.addColumn(table, "waiting_since", { type: DataTypes.DATE, allowNull: true });
+}
+
 /** The standard job attributes for `sequelize.define` (the process defines models with `underscored: true`). */
 export function jobModelAttributes() {
 	return {
@@ -63,5 +79,13 @@ export function jobModelAttributes() {
 		progress: { type: DataTypes.JSON, allowNull: true },
 		startedAt: { type: DataTypes.DATE, allowNull: true },
 		finishedAt: { type: DataTypes.DATE, allowNull: true },
+	};
+}
+
+/** The attributes of addJobWaitColumns, for the models of tables that have them. */
+export function jobWaitModelAttributes() {
+	return {
+		waitingFor: { type: DataTypes.STRING(200), allowNull: true },
+		waitingSince: { type: DataTypes.DATE, allowNull: true },
 	};
 }

@@ -20,3 +20,20 @@ export class JobAbortedError extends Error {
 		this.reason = reason;
 	}
 }
+
+/**
+ * enqueue() refused a job: its user already has `limit` jobs queued or running (scope "key"), or
+ * the whole queue has (scope "total"). Nothing was stored.
+ */
+export class QueueFullError extends Error {
+	readonly scope: "key" | "total";
+	readonly active: number;
+	readonly limit: number;
+	constructor(scope: "key" | "total", active: number, limit: number) {
+		super(scope === "key" ? `${active} jobs of this user are queued or running; at most ${limit} at once` : `${active} jobs are queued or running; the queue takes at most ${limit}`);
+		this.name = "QueueFullError";
+		this.scope = scope;
+		this.active = active;
+		this.limit = limit;
+	}
+}

@@ -25,6 +25,20 @@
  * 3. Progress for clients: `jobEventStream(source, { render, pollMs, keepAliveMs, maxLifetimeMs })`
  *    returns server-sent events of one job for an action to return (moleculer-web streams it).
  *
+ * 4. Fairness, caps, outages, stopping (options of the queue):
+ *    - `fairBy: "userId"` claims queued jobs round-robin across users (fewest running first, then
+ *      the longest waiting), and `runningPerKey` caps one user's running jobs across all nodes.
+ *    - `enqueue(values, { key, perKey, total })` stores the job only under those counts of queued
+ *      and running jobs, counted and written atomically across nodes; else QueueFullError.
+ *    - A handler error that says something is unreachable (Moleculer's SERVICE_NOT_AVAILABLE and
+ *      kin, an unreachable database, or a JobWaitError) hands the job back with a back-off of 1 to
+ *      15 s, without counting the attempt, and stores `waiting_for`/`waiting_since`; after
+ *      `outageWindowMs` (10 min) of waiting it fails saying what it waited for. `waitsFor()`
+ *      pauses claiming while the bus or a needed action is missing. `ownerGone(owner)` lets the
+ *      queue release at once the live leases of nodes that left the bus.
+ *    - `JobQueue.stopAll(nodeID)`, from the broker's `stopping` hook (stopQueuesMiddleware), stops
+ *      claiming at once and hands running jobs back within `stopTimeoutMs` (2 s).
+ *
  * Guarantees. A claim is a conditional write (on the status and attempt count read), and on
  * PostgreSQL the candidates are read `FOR UPDATE SKIP LOCKED`, so several nodes share one table and
  * no job runs twice at once; on SQLite the one process is the only worker. A running job's lease
@@ -43,10 +57,16 @@ export {
 	jobTableColumns,
 	jobModelAttributes,
 	addJobIndexes,
+	addJobWaitColumns,
+	jobWaitModelAttributes,
 	type JobStatus,
 	type JobProgress,
 	type JobAttributes,
 } from "./columns.ts";
 export { jobConcurrency } from "./concurrency.ts";
 export { jobEventStream, type JobEventSource, type JobEventStreamOptions } from "./event-stream.ts";
-export { UnretryableJobError, JobAbortedError, type JobAbortReason } from "./errors.ts";
+export { UnretryableJobError, JobAbortedError, QueueFullError, type JobAbortReason } from "./errors.ts";
+export { JobWaitError, outageOf, UNREACHABLE_ERROR_TYPES } from "./outage.ts";
+export { type AdmissionLimits } from "./admission.ts";
+export { jobQueueGauges } from "./metrics.ts";
+export { stopQueuesMiddleware } from "./stop-queues.middleware.ts";

@@ -10,16 +10,10 @@ import { expect } from "chai";
 import { startHostilePlatform, withBystander, type HostilePlatform } from "../helpers/hostile.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser, strongPassword, uniqueEmail } from "../helpers/users.ts";
-import { sleep } from "../helpers/child-processes.ts";
+import { untilRouted } from "../helpers/routed.ts";
 
-/**
- * Until the auth routes are served: /health/ready may still answer 200 a moment before the gateway
- * has its routes (issue 13's "ready means routed"; a no-op once that holds).
- */
 async function started(platform: HostilePlatform): Promise<HostilePlatform> {
-	for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(50)) {
-		if ((await http(platform.baseUrl, "GET", "/api/v1/auth/me")).status !== 404) break;
-	}
+	await untilRouted(platform.baseUrl);
 	return platform;
 }
 

@@ -7,6 +7,9 @@ import { answerAnalyses, finishedAnalysis, parseEventStream, reportPages } from 
 import { pdfDocument, uploadAndExtract, uploadFile } from "../helpers/documents.ts";
 import type { AnalysisData } from "../../shared/contracts/llm.ts";
 
+/** /metrics answers only this bearer token (METRICS_TOKEN). */
+const METRICS_TOKEN = "analyses-test-metrics-token-0123456789abcdef";
+
 const PDF = "application/pdf";
 
 /** What each fake says: they agree on some terms and on the mood, and differ elsewhere. */
@@ -48,7 +51,7 @@ for (const backend of BACKENDS) {
 		let pdf: Buffer;
 		const platform = usePlatform(backend, async () => {
 			fakes = await startFakeProviders();
-			return { env: fakeProviderEnv(fakes) };
+			return { env: { ...fakeProviderEnv(fakes), METRICS_TOKEN } };
 		});
 
 		const scriptAll = () => {
@@ -269,7 +272,7 @@ for (const backend of BACKENDS) {
 			const doc = await uploadAndExtract(platform.baseUrl, alice.accessToken, { name: "leave.txt", type: "text/plain", bytes: reportPages(1, 300)[0] });
 			answerAnalyses(fakes.openai, ANSWERS.openai, { delayMs: 3_000 });
 			const created = await post(doc.id, { providers: ["openai"], params: { temperature: 0.4 } });
-			const openStreams = async () => Number(/^platform_analyses_streams_open(?:\{[^}]*\})? (\d+)/m.exec((await http(platform.baseUrl, "GET", "/metrics")).text)?.[1] ?? 0);
+			const openStreams = async () => Number(/^platform_analyses_streams_open(?:\{[^}]*\})? (\d+)/m.exec((await http(platform.baseUrl, "GET", "/metrics", { token: METRICS_TOKEN })).text)?.[1] ?? 0);
 
 			const client = new AbortController();
 			const res = await fetch(`${platform.baseUrl}/api/v1/analyses/${created.body.id}/events`, { headers: { authorization: `Bearer ${alice.accessToken}` }, signal: client.signal });

@@ -3,9 +3,11 @@ import { BACKENDS, startPlatform, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser } from "../helpers/users.ts";
 
+const METRICS_TOKEN = "gateway-test-metrics-token-0123456789abcdef";
+
 for (const backend of BACKENDS) {
 	describe(`gateway basics (${backend.name})`, function () {
-		const platform = usePlatform(backend);
+		const platform = usePlatform(backend, { env: { METRICS_TOKEN } });
 
 		it("answers /health/live and /health/ready with every service checked", async () => {
 			const live = await http(platform.baseUrl, "GET", "/health/live");
@@ -25,8 +27,9 @@ for (const backend of BACKENDS) {
 			}
 		});
 
-		it("serves Prometheus metrics as text", async () => {
-			const res = await http(platform.baseUrl, "GET", "/metrics");
+		it("serves Prometheus metrics as text to holders of METRICS_TOKEN", async () => {
+			expect((await http(platform.baseUrl, "GET", "/metrics")).status).to.equal(401);
+			const res = await http(platform.baseUrl, "GET", "/metrics", { token: METRICS_TOKEN });
 			expect(res.status).to.equal(200);
 			expect(res.headers.get("content-type")).to.match(/text\/plain/);
 			expect(res.text).to.match(/^# TYPE process_memory_heap_size_total gauge$/m);

@@ -1,14 +1,17 @@
 import { expect } from "chai";
-import extract, { type ExtractionLimits, type ExtractionTask } from "../../services/documents/extraction/extraction.worker.ts";
-import { ExtractionLimitError, ExtractionPool } from "../../services/documents/extraction/extraction-pool.ts";
+import extract, { type ExtractionLimits, type ExtractionTask } from "../../services/documents/extraction/extract-document.ts";
+import { ExtractionLimitError, ExtractionSandbox } from "../../services/documents/extraction/extraction-sandbox.ts";
 import { checkZip } from "../../services/documents/extraction/zip-guard.ts";
+import { DecodedBudget } from "../../services/documents/extraction/decoded-budget.ts";
 import { DOCX, HTML, JSON_TYPE, CSV, PDF, PLAIN_TEXT } from "../../services/documents/detection/formats.ts";
+import { pdfBomb } from "../helpers/hostile-documents.ts";
 import { CSV_TEXT, HTML_PAGE, JSON_TEXT, docxDocument, docxZipBomb, encodedText, pdfWithBlankPages, pdfDocument, zipArchive } from "../helpers/documents.ts";
 
 const LIMITS: ExtractionLimits = {
 	maxCharacters: 100_000,
 	maxPdfPages: 500,
-	zip: { maxEntries: 100, maxUncompressedBytes: 20 * 1024 * 1024, maxRatio: 100 },
+	maxDecodedBytes: 20 * 1024 * 1024,
+	zip: { maxEntries: 100, maxRatio: 100 },
 	chunks: { maxTokens: 200, overlapTokens: 20 },
 };
 
@@ -117,57 +120,68 @@ describe("documents: extraction per format", function () {
 });
 
 describe("documents: zip bomb guard", () => {
-	const limits = { maxEntries: 10, maxUncompressedBytes: 1024 * 1024, maxRatio: 100 };
+	const limits = { maxEntries: 10, maxRatio: 100 };
+	const budget = () => new DecodedBudget(1024 * 1024);
 
 	it("accepts an ordinary archive", async () => {
-		await checkZip(zipArchive([{ name: "a.xml", data: Buffer.from("<a>hello</a>".repeat(100)) }]), limits);
+		await checkZip(zipArchive([{ name: "a.xml", data: Buffer.from("<a>hello</a>".repeat(100)) }]), limits, budget());
 	});
 
 	it("refuses too many entries, too much in total, and a lying central directory", async () => {
 		const many = zipArchive(Array.from({ length: 11 }, (_, i) => ({ name: `f${i}.txt`, data: Buffer.from(`entry ${i}`) })));
-		expect(await checkZip(many, limits).catch(err => err.message)).to.equal("The archive has 11 entries; at most 10 are allowed");
+		expect(await checkZip(many, limits, budget()).catch(err => err.message)).to.equal("The archive has 11 entries; at most 10 are allowed");
 		const big = zipArchive([{ name: "a.bin", data: Buffer.from(Array.from({ length: 700_000 }, (_, i) => i % 251)) }, { name: "b.bin", data: Buffer.from(Array.from({ length: 700_000 }, (_, i) => i % 241)) }]);
-		expect(await checkZip(big, limits).catch(err => err.message)).to.match(/expands to more than 1048576 bytes/);
+		expect(await checkZip(big, limits, budget()).catch(err => err.message)).to.match(/^The document expands to more than 1 MB of content when unpacked/);
 		// Declares 10 bytes in both headers while the data inflates to 100,000.
 		const lying = zipArchive([{ name: "a.txt", data: Buffer.alloc(100_000, 0x41) }]);
 		lying.writeUInt32LE(10, 22);
 		lying.writeUInt32LE(10, lying.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24);
-		expect(await checkZip(lying, limits).catch(err => err.message)).to.match(/^The file is damaged: /);
+		expect(await checkZip(lying, limits, budget()).catch(err => err.message)).to.match(/^The file is damaged: /);
 	});
 });
 
-describe("documents: extraction pool (worker threads)", function () {
+describe("documents: extraction sandbox (child processes)", function () {
 	this.timeout(60_000);
 
-	async function withPool(options: { heapMb: number; timeLimitMs: number }, use: (pool: ExtractionPool) => Promise<void>): Promise<void> {
-		const pool = new ExtractionPool({ threads: 1, idleTimeoutMs: 1_000, ...options });
+	async function withSandbox(options: { memoryMb: number; timeLimitMs: number }, use: (sandbox: ExtractionSandbox) => Promise<void>): Promise<void> {
+		const sandbox = new ExtractionSandbox({ processes: 1, idleTimeoutMs: 1_000, ...options });
 		try {
-			await use(pool);
+			await use(sandbox);
 		} finally {
-			await pool.close();
+			await sandbox.close();
 		}
 	}
 
-	it("extracts in a thread loaded from the TypeScript worker file", () =>
-		withPool({ heapMb: 128, timeLimitMs: 30_000 }, async pool => {
-			expect(await pool.run(task(await pdfDocument(["Threaded text."]), PDF))).to.include({ ok: true, text: "Threaded text." });
+	it("extracts in a process started from the TypeScript entry file", () =>
+		withSandbox({ memoryMb: 256, timeLimitMs: 30_000 }, async sandbox => {
+			expect(await sandbox.run(task(await pdfDocument(["Sandboxed text."]), PDF))).to.include({ ok: true, text: "Sandboxed text." });
 		}));
 
-	it("ends a job over its time limit, and the next job still runs", () =>
-		withPool({ heapMb: 128, timeLimitMs: 1_000 }, async pool => {
+	it("ends a document over its time limit, and the next one still runs", () =>
+		withSandbox({ memoryMb: 256, timeLimitMs: 1_000 }, async sandbox => {
 			// Several seconds of page-by-page work in little memory: far over the limit, however fast the machine.
-			const error = await pool.run(task(pdfWithBlankPages(5_000), PDF, null, { ...LIMITS, maxPdfPages: 10_000 })).catch(err => err);
+			const error = await sandbox.run(task(pdfWithBlankPages(5_000), PDF, null, { ...LIMITS, maxPdfPages: 10_000 })).catch(err => err);
 			expect(error).to.be.instanceOf(ExtractionLimitError);
 			expect(error.message).to.match(/took longer than 1 s/);
-			expect(await pool.run(task("small", PLAIN_TEXT, "utf-8"))).to.include({ ok: true, text: "small" });
+			expect(await sandbox.run(task("small", PLAIN_TEXT, "utf-8"))).to.include({ ok: true, text: "small" });
 		}));
 
-	it("ends a job over its heap limit, and the next job still runs", () =>
-		withPool({ heapMb: 16, timeLimitMs: 60_000 }, async pool => {
-			const html = `<html><body>${"<div><p>cell</p><span>x</span></div>".repeat(400_000)}</body></html>`;
-			const error = await pool.run(task(html, HTML, "utf-8", { ...LIMITS, maxCharacters: 100_000_000 })).catch(err => err);
+	it("ends a document whose parse tree outgrows the ceiling, and the next one still runs", () =>
+		withSandbox({ memoryMb: 128, timeLimitMs: 60_000 }, async sandbox => {
+			const html = `<html><body>${"<div><p>cell</p><span>x</span></div>".repeat(1_500_000)}</body></html>`;
+			const error = await sandbox.run(task(html, HTML, "utf-8", { ...LIMITS, maxCharacters: 100_000_000 })).catch(err => err);
 			expect(error).to.be.instanceOf(ExtractionLimitError);
-			expect(error.message).to.match(/needed more than 16 MB of memory/);
-			expect(await pool.run(task("small", PLAIN_TEXT, "utf-8"))).to.include({ ok: true, text: "small" });
+			expect(error.message).to.match(/needed more than 128 MB of memory/);
+			expect(await sandbox.run(task("small", PLAIN_TEXT, "utf-8"))).to.include({ ok: true, text: "small" });
+		}));
+
+	it("kills a process whose memory outside the V8 heap passes the ceiling (pdf.js inflating a bomb)", () =>
+		withSandbox({ memoryMb: 160, timeLimitMs: 60_000 }, async sandbox => {
+			// The decoded budget is lifted so that only the ceiling stands between pdf.js and 256 MiB of ArrayBuffers.
+			const bomb = await pdfBomb(256 * 1024 * 1024);
+			const error = await sandbox.run(task(bomb, PDF, null, { ...LIMITS, maxDecodedBytes: 1024 * 1024 * 1024 })).catch(err => err);
+			expect(error).to.be.instanceOf(ExtractionLimitError);
+			expect(error.message).to.match(/needed more than 160 MB of memory/);
+			expect(await sandbox.run(task("small", PLAIN_TEXT, "utf-8"))).to.include({ ok: true, text: "small" });
 		}));
 });

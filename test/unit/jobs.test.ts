@@ -4,11 +4,26 @@ import path from "node:path";
 import { expect } from "chai";
 import { DataTypes, Sequelize, type Model, type ModelStatic } from "sequelize";
 import { runMigrations } from "../../shared/db/migrations.ts";
-import { JobQueue, UnretryableJobError, JobAbortedError, jobModelAttributes, jobTableColumns, addJobIndexes, type JobAttributes, type JobHandler, type JobQueueOptions } from "../../shared/jobs/index.ts";
+import { Errors } from "moleculer";
+import {
+	JobQueue,
+	UnretryableJobError,
+	JobAbortedError,
+	JobWaitError,
+	QueueFullError,
+	jobModelAttributes,
+	jobWaitModelAttributes,
+	jobTableColumns,
+	addJobIndexes,
+	addJobWaitColumns,
+	type JobAttributes,
+	type JobHandler,
+	type JobQueueOptions,
+} from "../../shared/jobs/index.ts";
 import { requireServices } from "../helpers/backing-services.ts";
 import { createTestDatabase } from "../helpers/postgres.ts";
 
-type Job = Model & JobAttributes & { id: string; name: string; output: string | null };
+type Job = Model & JobAttributes & { id: string; name: string; output: string | null; userId: string | null };
 
 /** One "node": its own connection to the shared database, as separate processes would have. */
 interface Node {
@@ -22,7 +37,7 @@ function openNode(url: string): Node {
 		: new Sequelize(url, { logging: false, define: { underscored: true }, pool: { max: 4 } });
 	const Job = sequelize.define<Job>(
 		"Job",
-		{ id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 }, name: DataTypes.STRING, output: DataTypes.TEXT, ...jobModelAttributes() },
+		{ id: { type: DataTypes.UUID, primaryKey: true, defaultValue: DataTypes.UUIDV4 }, name: DataTypes.STRING, output: DataTypes.TEXT, userId: DataTypes.STRING, ...jobModelAttributes(), ...jobWaitModelAttributes() },
 		{ tableName: "test_jobs" }
 	);
 	return { sequelize, Job };
@@ -36,11 +51,13 @@ const migrations = [
 				id: { type: DataTypes.UUID, primaryKey: true },
 				name: { type: DataTypes.STRING },
 				output: { type: DataTypes.TEXT },
+				user_id: { type: DataTypes.STRING },
 				...jobTableColumns(),
 				created_at: { type: DataTypes.DATE, allowNull: false },
 				updated_at: { type: DataTypes.DATE, allowNull: false },
 			});
 			await addJobIndexes(qi, "test_jobs");
+			await addJobWaitColumns(qi, "test_jobs");
 		},
 	},
 ];
@@ -356,6 +373,136 @@ for (const variant of VARIANTS) {
 			q.nudge();
 			const done = await finished(on, job.id);
 			expect(done.output).to.equal("nudged");
+		});
+
+		it("shares the workers round-robin between users: one user's backlog does not hold up another's job", async () => {
+			const on = nodes[0];
+			const order: string[] = [];
+			const q = queue(on, async job => {
+				order.push(job.userId!);
+				await new Promise(r => setTimeout(r, 20));
+			}, { concurrency: 2, fairBy: "userId" });
+			// The flood is older: first-in first-out would run all twenty before the bystander's job.
+			const flood = await on.Job.bulkCreate(Array.from({ length: 20 }, (_, i) => ({ name: `flood ${i}`, userId: "flooder", status: "queued", attempts: 0, runAfter: new Date(Date.now() - 60_000 + i) })) as never);
+			const bystander = await on.Job.create({ name: "bystander", userId: "bystander", status: "queued", attempts: 0, runAfter: new Date() } as never);
+			q.start();
+			await finished(on, bystander.id);
+			for (const job of flood) await finished(on, job.id);
+			expect(order.indexOf("bystander"), `order: ${order.join(",")}`).to.be.lessThan(3);
+		});
+
+		it("keeps one user's jobs beyond the running cap queued, across every node", async () => {
+			let now = 0;
+			let peak = 0;
+			const handler: JobHandler<Job> = async () => {
+				peak = Math.max(peak, ++now);
+				await new Promise(r => setTimeout(r, 30));
+				now--;
+			};
+			const seeded = await nodes[0].Job.bulkCreate(Array.from({ length: 12 }, (_, i) => ({ name: `capped ${i}`, userId: "busy", status: "queued", attempts: 0, runAfter: new Date() })) as never);
+			// SQLite has one process, so one node; PostgreSQL shares the cap between two.
+			const workers = variant.requires.includes("postgres") ? [nodes[0], node()] : [nodes[0]];
+			for (const [index, on] of workers.entries()) queue(on, handler, { owner: `capped-${index}`, concurrency: 4, fairBy: "userId", runningPerKey: 2 }).start();
+			for (const job of seeded) await finished(nodes[0], job.id);
+			expect(peak).to.equal(2);
+		});
+
+		it("hands a job waiting for an unreachable service back without counting the attempt, saying what it waits for", async () => {
+			const on = nodes[0];
+			let calls = 0;
+			let waitingFor: unknown;
+			const q = queue(on, async job => {
+				calls++;
+				if (calls === 2) waitingFor = (await on.Job.findByPk(job.id))!.waitingFor;
+				if (calls < 3) throw new Errors.ServiceNotAvailableError({ action: "llm.complete", nodeID: "llm-1" });
+				return { output: "done after the outage" };
+			}, { maxAttempts: 1 });
+			q.start();
+			const job = await q.enqueue({ name: "patient" });
+			const done = await finished(on, job.id);
+			expect([done.status, done.output, done.attempts, calls]).to.deep.equal(["succeeded", "done after the outage", 1, 3]);
+			expect(waitingFor).to.equal("llm.complete is not reachable");
+			expect([done.waitingFor, done.waitingSince]).to.deep.equal([null, null]);
+		});
+
+		it("fails a job that waited out its whole outage window, saying what it waited for", async () => {
+			const on = nodes[0];
+			const q = queue(on, async () => {
+				throw new JobWaitError("the message bus");
+			}, { outageWindowMs: 100 });
+			q.start();
+			const job = await q.enqueue({ name: "abandoned" });
+			const done = await finished(on, job.id);
+			expect(done.status).to.equal("failed");
+			expect(done.lastError).to.match(/^Gave up after waiting \d+ s for the message bus/);
+			expect(done.attempts, "waits are not attempts").to.equal(0);
+		});
+
+		it("claims nothing while something the jobs need is missing, and resumes when it is back", async () => {
+			const on = nodes[0];
+			let missing: string | null = "the message bus";
+			const q = queue(on, async () => ({ output: "ran" }), { waitsFor: () => missing });
+			q.start();
+			const job = await q.enqueue({ name: "paused" });
+			await new Promise(r => setTimeout(r, 300));
+			expect((await on.Job.findByPk(job.id))!.status).to.equal("queued");
+			missing = null;
+			const done = await finished(on, job.id);
+			expect([done.status, done.attempts]).to.deep.equal(["succeeded", 1]);
+		});
+
+		it("releases at once the live leases of nodes that left the bus, and leaves live nodes' alone", async () => {
+			const on = nodes[0];
+			const future = new Date(Date.now() + 3_600_000);
+			const orphan = await on.Job.create({ name: "orphan", status: "running", attempts: 1, runAfter: new Date(), leaseOwner: "predecessor", leaseExpiresAt: future } as never);
+			const held = await on.Job.create({ name: "held", status: "running", attempts: 1, runAfter: new Date(), leaseOwner: "alive", leaseExpiresAt: future } as never);
+			const asked: string[] = [];
+			const q = queue(on, async () => ({ output: "taken over" }), {
+				ownerGone: async owner => {
+					asked.push(owner);
+					return owner === "predecessor";
+				},
+			});
+			q.start();
+			const done = await finished(on, orphan.id);
+			expect([done.status, done.output]).to.deep.equal(["succeeded", "taken over"]);
+			expect((await on.Job.findByPk(held.id))!.leaseOwner).to.equal("alive");
+			expect(asked.sort()).to.deep.equal(["alive", "predecessor"]);
+		});
+
+		it("stopAll stops claiming at once and hands the running jobs of that node back", async () => {
+			const on = nodes[0];
+			let started!: () => void;
+			const running = new Promise<void>(r => (started = r));
+			const q = queue(on, async (_job, { signal }) => {
+				started();
+				await new Promise(r => signal.addEventListener("abort", r));
+				signal.throwIfAborted();
+			}, { owner: "stopping-node" });
+			q.start();
+			const job = await q.enqueue({ name: "in flight" });
+			await running;
+			await JobQueue.stopAll("stopping-node");
+			expect(q.claiming).to.equal(false);
+			const later = await on.Job.create({ name: "after stop", status: "queued", attempts: 0, runAfter: new Date() } as never);
+			q.nudge();
+			await new Promise(r => setTimeout(r, 200));
+			const [handedBack, untouched] = await Promise.all([on.Job.findByPk(job.id), on.Job.findByPk(later.id)]);
+			expect([handedBack!.status, handedBack!.leaseOwner, handedBack!.attempts]).to.deep.equal(["queued", null, 0]);
+			expect(untouched!.status).to.equal("queued");
+		});
+
+		it("admits jobs under a per-user cap atomically: parallel enqueues from several nodes cannot all pass one count", async function () {
+			// SQLite: the platform's own transactions take turns in-process (see the analyses/optimizer cap tests).
+			if (!variant.requires.includes("postgres")) this.skip();
+			const queues = [queue(nodes[0], async () => {}), queue(node(), async () => {}), queue(node(), async () => {})];
+			const outcomes = await Promise.allSettled(
+				Array.from({ length: 20 }, (_, i) => queues[i % 3].enqueue({ name: `capped ${i}`, userId: "eager" }, { key: { attribute: "userId", value: "eager" }, perKey: 5, total: 100 }))
+			);
+			const refused = outcomes.filter(o => o.status === "rejected").map(o => (o as PromiseRejectedResult).reason);
+			expect(outcomes.filter(o => o.status === "fulfilled")).to.have.length(5);
+			expect(refused.every(err => err instanceof QueueFullError && err.scope === "key")).to.equal(true);
+			expect(await nodes[0].Job.count({ where: { userId: "eager" } })).to.equal(5);
 		});
 	});
 }

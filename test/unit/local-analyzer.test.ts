@@ -99,7 +99,7 @@ describe("local analyzer", () => {
 			expect(localProvider.defaultModel(config)).to.equal("extractive");
 			expect(localProvider.isConfigured(config)).to.equal(true);
 			expect(localProvider.supportsChat).to.equal(false);
-			expect(localProvider.prices ?? {}).to.deep.equal({});
+			expect(localProvider.priceSource).to.equal(undefined);
 		});
 
 		it("refuses free-form chat with an honest unsupported error instead of inventing text", async () => {

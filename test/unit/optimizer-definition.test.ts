@@ -167,12 +167,15 @@ describe("optimizer study definitions", () => {
 	});
 
 	it("checks models against the platform's providers", async () => {
-		const found = await problems({ ...valid(), space: { model: ["local", "mystery:model-1", "anthropic:claude", "has space", "fast"] } });
+		const found = await problems({ ...valid(), space: { model: ["local", "mystery:model-1", "anthropic:claude", "has space", "fast", "openai:%2e%2e/x", "openai:models/../../x"] } });
+		const notAModelName = "is not a model name: letters, digits and . _ : / - only, with no '.' or '..' path segment";
 		expect(found).to.deep.equal([
 			'space.model[1] names provider "mystery", which is not one of local, openai, anthropic',
 			'space.model[2] names provider "anthropic", which is not configured on this platform (its API key is not set)',
-			'space.model[3] "has space" is not a provider name or provider:model',
+			`space.model[3] "has space" ${notAModelName}`,
 			'space.model[4] names provider "fast", which is not one of local, openai, anthropic',
+			`space.model[5] "openai:%2e%2e/x" ${notAModelName}`,
+			`space.model[6] "openai:models/../../x" ${notAModelName}`,
 		]);
 	});
 

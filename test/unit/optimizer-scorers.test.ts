@@ -12,6 +12,7 @@ import {
 import { rougeScore } from "../../services/optimizer/scorers/rouge.ts";
 import { compileJsonSchema, jsonSchemaConformance, jsonValid } from "../../services/optimizer/scorers/json-metrics.ts";
 import { createOutputScorer } from "../../services/optimizer/scorers/score-output.ts";
+import { compileUserRegex } from "../../services/optimizer/scorers/user-regex.ts";
 import { judgeRequest, parseGrade } from "../../services/optimizer/scorers/llm-judge.ts";
 import type { Objective } from "../../services/optimizer/study/definition.ts";
 
@@ -30,8 +31,8 @@ describe("optimizer scorers", () => {
 		expect(exactMatch("Paris.", "Paris")).to.equal(0);
 	});
 
-	it("regex matches anywhere, and a global pattern gives the same answer every time", () => {
-		const pattern = /\d{4}-\d{2}-\d{2}/g;
+	it("regex matches anywhere, and gives the same answer every time", async () => {
+		const pattern = await compileUserRegex("\\d{4}-\\d{2}-\\d{2}");
 		expect(regexMatch("due 2024-05-01 at noon", pattern)).to.equal(1);
 		expect(regexMatch("due 2024-05-01 at noon", pattern)).to.equal(1);
 		expect(regexMatch("due next week", pattern)).to.equal(0);

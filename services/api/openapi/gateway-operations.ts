@@ -25,10 +25,19 @@ const BUILT_IN_ENDPOINTS: Record<string, ActionOpenApi> = {
 			"503": { description: "Not ready; `checks` names what is missing", example: { status: "not ready", checks: { auth: "ok", optimizer: "not running" }, rssMb: 97 } },
 		},
 	},
+	"GET /health/gateway": {
+		tags: ["operations"],
+		summary: "The gateway serves; the other services are reported, never failed on (a split deploy's health check)",
+		responses: { "200": { description: "Serving; `status` is degraded while a service is missing", example: { status: "degraded", checks: { transporter: "ok", auth: "ok", llm: "not running" } } } },
+	},
 	"GET /metrics": {
 		tags: ["operations"],
 		summary: "Prometheus metrics",
-		responses: { "200": { description: "Prometheus text exposition format", contentType: "text/plain", schema: { type: "string" } } },
+		description: "Needs `Authorization: Bearer <METRICS_TOKEN>`; without METRICS_TOKEN configured the path does not exist (404).",
+		responses: {
+			"200": { description: "Prometheus text exposition format", contentType: "text/plain", schema: { type: "string" } },
+			"401": { description: "No or a wrong METRICS_TOKEN" },
+		},
 	},
 	"GET /api/openapi.json": {
 		tags: ["operations"],

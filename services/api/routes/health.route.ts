@@ -14,7 +14,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 const BACKEND_SERVICES = ["auth", "documents", "analyses", "llm", "optimizer"];
 
 function describeFailure(type: string | undefined): string {
-	if (type === "SERVICE_NOT_FOUND" || type === "SERVICE_NOT_AVAILABLE") return "not running";
+	// REQUEST_REJECTED: its node was dropped (it died) while the check waited for it.
+	if (type === "SERVICE_NOT_FOUND" || type === "SERVICE_NOT_AVAILABLE" || type === "REQUEST_REJECTED") return "not running";
 	// A node that died without saying goodbye is still listed until its heartbeat times out.
 	if (type === "REQUEST_TIMEOUT") return "not responding";
 	return "unhealthy";
@@ -65,6 +66,12 @@ export function healthRoute() {
 				// Near the budget the node still serves (a restart would lose in-flight work) but says so.
 				const status = !ready ? "not ready" : memory.high ? "degraded" : "ready";
 				sendJson(res, ready ? 200 : 503, { status, checks, memory: { rssMb: memory.rssMb, budgetMb: memory.budgetMb } });
+			},
+			// A platform's health check for a gateway deployed on its own (render.split.yaml): restarting
+			// the gateway brings no worker and no NATS back, so they are reported here, never failed on.
+			async "GET /gateway"(this: Service, _req: IncomingMessage, res: ServerResponse) {
+				const { ready, checks } = await readiness(this);
+				sendJson(res, 200, { status: ready ? "ready" : "degraded", checks });
 			},
 		},
 	};

@@ -49,7 +49,11 @@ export function openAiCompatibleRoute() {
 			if (error.code === 429) res.setHeader("Retry-After", String(retryAfterSeconds(res, body)));
 			res.statusCode = error.code;
 			res.setHeader("Content-Type", "application/json; charset=utf-8");
-			res.end(JSON.stringify({ error: { message: error.message, type: openAiErrorType(error.code), param: null, code: error.type.toLowerCase() } }));
+			// OpenAI names the offending parameter in `param` and says what is wrong in `message`; its clients show only those.
+			const problem = Array.isArray(error.details) ? (error.details[0] as { field?: unknown; message?: unknown } | undefined) : undefined;
+			const param = typeof problem?.field === "string" ? problem.field : null;
+			const message = param && typeof problem?.message === "string" ? problem.message : error.message;
+			res.end(JSON.stringify({ error: { message, type: openAiErrorType(error.code), param, code: error.type.toLowerCase() } }));
 		},
 	};
 }

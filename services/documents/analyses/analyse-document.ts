@@ -1,10 +1,11 @@
 import type { DocumentText } from "../../../shared/contracts/documents.ts";
 import type { Usage } from "../../../shared/contracts/llm.ts";
 import type { JobContext } from "../../../shared/jobs/index.ts";
-import { UnretryableJobError } from "../../../shared/jobs/index.ts";
+import { JobWaitError, UNREACHABLE_ERROR_TYPES, UnretryableJobError } from "../../../shared/jobs/index.ts";
 import { batchBudget, batchChunks } from "./batches.ts";
 import { buildConsensus } from "./consensus.ts";
 import type { AnalysisRow } from "./models.ts";
+import type { AnalysisStrategy, ProviderAnalysis } from "./types.ts";
 import { runProvider, type Complete, type ProgressTracker } from "./provider-run.ts";
 import { runStrategy } from "./strategies.ts";
 
@@ -53,6 +54,18 @@ function sumUsage(usages: Usage[]): Usage {
 	return usages.reduce((sum, u) => ({ inputTokens: sum.inputTokens + u.inputTokens, outputTokens: sum.outputTokens + u.outputTokens }), { inputTokens: 0, outputTokens: 0 });
 }
 
+/**
+ * A provider whose calls never reached the llm service says nothing about that provider: rather
+ * than storing the outage as its result, the whole analysis waits for llm to come back (its calls
+ * that did finish are then answered from the llm result cache, not paid again). Strategies that
+ * keep every provider's result wait for any such provider; fallback and race only when none succeeded.
+ */
+function outageIn(results: ProviderAnalysis[], strategy: AnalysisStrategy): string | null {
+	if (!results.some(r => r.error && UNREACHABLE_ERROR_TYPES.has(r.error.type))) return null;
+	const keepsEveryResult = strategy !== "fallback" && strategy !== "race";
+	return keepsEveryResult || results.every(r => r.error) ? "llm.complete is not reachable" : null;
+}
+
 async function loadDocument(analysis: AnalysisRow, dependencies: AnalysisDependencies): Promise<DocumentText> {
 	try {
 		return await dependencies.documentText(analysis.documentId, analysis.userId);
@@ -82,6 +95,8 @@ export async function analyseDocument(analysis: AnalysisRow, context: JobContext
 		context.signal
 	);
 	await progress.settled();
+	const outage = outageIn(results, strategy);
+	if (outage) throw new JobWaitError(outage);
 	if (results.every(r => r.error)) {
 		throw new Error(`Every provider failed: ${results.map(r => `${r.provider}: ${r.error!.message}`).join("; ")}`);
 	}

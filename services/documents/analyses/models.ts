@@ -1,6 +1,6 @@
 import { DataTypes, type Model, type Sequelize } from "sequelize";
 import type { Usage } from "../../../shared/contracts/llm.ts";
-import { jobModelAttributes, type JobAttributes } from "../../../shared/jobs/index.ts";
+import { jobModelAttributes, jobWaitModelAttributes, type JobAttributes } from "../../../shared/jobs/index.ts";
 import type { AnalysisOptions, Consensus, ProviderAnalysis } from "./types.ts";
 
 export interface AnalysisRow extends Model, JobAttributes {
@@ -34,6 +34,7 @@ export function defineAnalysisModels(sequelize: Sequelize) {
 			costUsd: { type: DataTypes.DOUBLE, allowNull: false, defaultValue: 0 },
 			cached: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
 			...jobModelAttributes(),
+			...jobWaitModelAttributes(),
 		},
 		{ tableName: "analyses" }
 	);

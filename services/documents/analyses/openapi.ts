@@ -17,6 +17,7 @@ const analysisExample = {
 	costUsd: 0.00201,
 	cached: false,
 	error: null,
+	waitingFor: null,
 	createdAt: "2026-11-25T10:00:00.000Z",
 	completedAt: "2026-11-25T10:00:03.000Z",
 };
@@ -33,6 +34,7 @@ export const OPENAPI: Record<string, ActionOpenApi> = {
 		responses: {
 			"202": { description: "Accepted; follow it at GET /api/v1/analyses/{id} or its events", example: { id: "6a1e…", status: "queued", cached: false } },
 			"409": { description: "The document is not extracted yet" },
+			"429": { description: "You have too many analyses queued or running (TOO_MANY_REQUESTS), or the queue is full (QUEUE_FULL); Retry-After says when to try again" },
 			"422": { description: "Unknown provider, task, strategy, parameter or profile; an unconfigured provider; a document whose extraction failed" },
 		},
 	},

@@ -3,6 +3,8 @@
  * VALIDATION_ERROR before the action runs; names of tasks, strategies and providers are checked
  * by options.ts, which can say what the choices are.
  */
+import { listLimitParam, listOffsetParam } from "../../../shared/validation/pagination.ts";
+import { modelNameParam } from "../../../shared/validation/model-name.ts";
 
 const idParam = { type: "string", min: 1, max: 64 } as const;
 
@@ -26,7 +28,7 @@ export const createParams = {
 	// A misspelt option (`provider`, `task`) is an error, not a silently different analysis.
 	$$strict: true,
 	id: idParam,
-	providers: { type: "array", items: { type: "string", min: 1, max: 128 }, min: 1, max: 8, optional: true },
+	providers: { type: "array", items: modelNameParam, min: 1, max: 8, optional: true },
 	strategy: { type: "string", min: 1, max: 32, optional: true },
 	tasks: { type: "array", items: { type: "string", min: 1, max: 32 }, min: 1, max: 10, optional: true },
 	question: { type: "string", min: 1, max: 2_000, optional: true },
@@ -39,6 +41,6 @@ export const byIdParams = { id: idParam } as const;
 
 export const listParams = {
 	id: idParam,
-	limit: { type: "number", integer: true, min: 1, max: 100, convert: true, optional: true },
-	offset: { type: "number", integer: true, min: 0, convert: true, optional: true },
+	limit: listLimitParam,
+	offset: listOffsetParam,
 } as const;

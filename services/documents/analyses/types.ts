@@ -72,6 +72,8 @@ export interface AnalysisView {
 	costUsd: number;
 	cached: boolean;
 	error: string | null;
+	/** While queued after an outage: what it waits for ("llm.complete is not reachable"); else null. */
+	waitingFor: string | null;
 	createdAt: string;
 	completedAt: string | null;
 }

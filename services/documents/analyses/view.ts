@@ -17,6 +17,7 @@ export function analysisView(row: AnalysisRow): AnalysisView {
 		cached: row.cached,
 		// A queued job may carry the reason of a failed attempt it will retry; only a failure is reported.
 		error: row.status === "failed" ? row.lastError : null,
+		waitingFor: row.status === "queued" ? (row.waitingFor ?? null) : null,
 		createdAt: row.createdAt.toISOString(),
 		completedAt: row.finishedAt ? row.finishedAt.toISOString() : null,
 	};

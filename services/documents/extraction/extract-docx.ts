@@ -1,13 +1,15 @@
 import { ExtractionError } from "./extraction-error.ts";
 import { htmlToText } from "./html-to-text.ts";
 import { checkZip, type ZipLimits } from "./zip-guard.ts";
+import type { DecodedBudget } from "./decoded-budget.ts";
 
 /**
- * Text of a Word document: the archive is checked for bombs first, then mammoth turns the
- * document into HTML (keeping headings, lists and tables) and that becomes text.
+ * Text of a Word document: the archive is checked for bombs first (every entry inflated and
+ * counted against `budget`), then mammoth turns the document into HTML (keeping headings, lists
+ * and tables) and that becomes text.
  */
-export async function extractDocx(bytes: Uint8Array, zipLimits: ZipLimits): Promise<string> {
-	await checkZip(bytes, zipLimits);
+export async function extractDocx(bytes: Uint8Array, zipLimits: ZipLimits, budget: DecodedBudget): Promise<string> {
+	await checkZip(bytes, zipLimits, budget);
 	const mammoth = (await import("mammoth")).default;
 	let html: string;
 	try {

@@ -1,4 +1,6 @@
 import { ExtractionError } from "./extraction-error.ts";
+import type { DecodedBudget } from "./decoded-budget.ts";
+import { checkPdfStreams } from "./pdf-stream-guard.ts";
 
 export interface PdfLimits {
 	maxPages: number;
@@ -23,9 +25,10 @@ function explain(err: unknown): Error {
 /**
  * Text of a PDF, page by page, each page's lines kept and pages separated by a blank line. Stops at
  * the character limit; refuses more pages than `maxPages` before reading any (a tiny file can
- * declare millions).
+ * declare millions), and a file whose streams inflate past `budget` before pdf.js sees it.
  */
-export async function extractPdf(bytes: Uint8Array, limits: PdfLimits): Promise<PdfText> {
+export async function extractPdf(bytes: Uint8Array, limits: PdfLimits, budget: DecodedBudget): Promise<PdfText> {
+	await checkPdfStreams(bytes, budget);
 	const { getDocumentProxy } = await import("unpdf");
 	let pdf;
 	try {

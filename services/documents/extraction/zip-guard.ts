@@ -1,9 +1,8 @@
+import { decodedLimitMessage, type DecodedBudget } from "./decoded-budget.ts";
 import { ExtractionError } from "./extraction-error.ts";
 
 export interface ZipLimits {
 	maxEntries: number;
-	/** Sum of all entries' uncompressed sizes. */
-	maxUncompressedBytes: number;
 	/** Uncompressed / compressed, for entries big enough for the ratio to mean something. */
 	maxRatio: number;
 }
@@ -13,11 +12,12 @@ const RATIO_MIN_BYTES = 1024 * 1024;
 
 /**
  * Refuses decompression bombs before a zip-based document reaches its parser: too many entries,
- * too much in total, or an entry that inflates suspiciously far. The sizes come from the central
- * directory, and every entry is then inflated once (and discarded) with yauzl checking that the
- * real sizes match, so a directory that lies is caught too, within the same limits.
+ * more declared in total than the decoded budget, or an entry that inflates suspiciously far. Then
+ * every entry is inflated once (and discarded) with each chunk counted against the budget as it
+ * comes out, so an archive whose directory lies is stopped at the cap, not after inflating; yauzl
+ * also fails an entry whose real size differs from the declared one.
  */
-export async function checkZip(bytes: Uint8Array, limits: ZipLimits): Promise<void> {
+export async function checkZip(bytes: Uint8Array, limits: ZipLimits, budget: DecodedBudget): Promise<void> {
 	const yauzl = (await import("yauzl")).default;
 	let zip;
 	try {
@@ -30,12 +30,11 @@ export async function checkZip(bytes: Uint8Array, limits: ZipLimits): Promise<vo
 			throw new ExtractionError(`The archive has ${zip.entryCount} entries; at most ${limits.maxEntries} are allowed`);
 		}
 		const entries = [];
-		let total = 0;
+		let declared = 0;
 		for await (const entry of zip.eachEntry()) {
-			total += entry.uncompressedSize;
-			if (total > limits.maxUncompressedBytes) {
-				throw new ExtractionError(`The archive expands to more than ${limits.maxUncompressedBytes} bytes; it looks like a decompression bomb`);
-			}
+			declared += entry.uncompressedSize;
+			// The directory's own claim is enough to refuse; what it claims is never trusted to accept.
+			if (declared > budget.maxBytes) throw new ExtractionError(decodedLimitMessage(budget.maxBytes));
 			const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
 			if (entry.uncompressedSize >= RATIO_MIN_BYTES && ratio > limits.maxRatio) {
 				throw new ExtractionError(`The archive entry ${entry.fileName} expands ${Math.round(ratio)} times; it looks like a decompression bomb`);
@@ -45,8 +44,10 @@ export async function checkZip(bytes: Uint8Array, limits: ZipLimits): Promise<vo
 		for (const entry of entries) {
 			if (entry.fileName.endsWith("/")) continue;
 			const stream = await zip.openReadStreamPromise(entry);
-			for await (const _chunk of stream) {
-				// Inflating is the check: yauzl fails the stream if the real size differs from the declared one.
+			try {
+				for await (const chunk of stream) budget.spend((chunk as Buffer).length);
+			} finally {
+				stream.destroy();
 			}
 		}
 	} catch (err) {

@@ -44,12 +44,15 @@ export interface Provider {
 	/** Whether it answers free-form chat (the local analyzer does not, and gets analysis tasks directly). */
 	supportsChat: boolean;
 	/**
-	 * USD per million input/output tokens per model, the built-in price list (LLM_PRICING overrides
-	 * it). A model not listed is charged like the default model; a provider without prices is free.
+	 * The provider's id in @pydantic/genai-prices, for a provider that charges: its models are priced
+	 * from that catalog (LLM_PRICING overrides it), and a model it does not know is refused. Without
+	 * it the provider is free (the offline analyzer, self-hosted servers) unless LLM_PRICING prices it.
 	 */
-	prices?: Record<string, { input: number; output: number }>;
+	priceSource?: string;
 	complete(request: ProviderRequest, config: PlatformConfig): Promise<ProviderResponse>;
 	stream?(request: ProviderRequest, config: PlatformConfig): AsyncIterable<StreamEvent>;
+	/** Releases what the provider started (threads, connections) when the service stops. */
+	close?(): Promise<void>;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Scores } from "../objectives.ts";
 import type { Example, Objective } from "../study/definition.ts";
 import { compileJsonSchema, jsonSchemaConformance, jsonValid } from "./json-metrics.ts";
 import { rougeScore } from "./rouge.ts";
+import { compileUserRegex } from "./user-regex.ts";
 import { bleu, containsAll, containsAny, exactMatch, lengthWithin, levenshteinSimilarity, regexMatch } from "./text-metrics.ts";
 
 /** What one evaluated call contributes besides its text. */
@@ -25,7 +26,7 @@ async function metricScorer(objective: Objective): Promise<MetricScorer> {
 		case "exactMatch":
 			return (r, e) => exactMatch(r.output, reference(e), objective.caseSensitive);
 		case "regex": {
-			const pattern = new RegExp(objective.pattern!, objective.flags);
+			const pattern = await compileUserRegex(objective.pattern!, objective.flags);
 			return r => regexMatch(r.output, pattern);
 		}
 		case "containsAll":

@@ -1,4 +1,5 @@
 import { distance } from "fastest-levenshtein";
+import type { UserRegex } from "./user-regex.ts";
 
 /**
  * Offline text metrics, each in [0, 1] with 1 the best. Pure functions of (output, expectation);
@@ -20,8 +21,7 @@ export function exactMatch(output: string, reference: string, caseSensitive = fa
 	return normalized(output, caseSensitive) === normalized(reference, caseSensitive) ? 1 : 0;
 }
 
-export function regexMatch(output: string, pattern: RegExp): number {
-	pattern.lastIndex = 0;
+export function regexMatch(output: string, pattern: UserRegex): number {
 	return pattern.test(output) ? 1 : 0;
 }
 

@@ -12,6 +12,8 @@ export const STUDY_LIMITS = {
 	maxObjectives: 5,
 	maxPromptChars: 20_000,
 	maxPatternChars: 500,
+	/** A regex objective looks at this much of an output: RE2 is linear, this bounds the constant (about 30 ms at worst). */
+	maxRegexSubjectChars: 50_000,
 	maxSchemaChars: 20_000,
 	maxTrials: 500,
 	maxRepeats: 10,

@@ -5,6 +5,8 @@ import { isMetricName, METRICS, METRIC_NAMES } from "../scorers/metrics.ts";
 import { SAMPLER_NAMES, type SamplerName } from "../samplers/sampler.ts";
 import type { Budget, EarlyStopping, Example, Objective, StudyDefinition, StudyTask } from "./definition.ts";
 import { STUDY_DEFAULTS, STUDY_LIMITS as LIMITS } from "./limits.ts";
+import { userRegexProblem } from "../scorers/user-regex.ts";
+import { modelNameProblem } from "../../../shared/validation/model-name.ts";
 
 /** Numeric parameters a study may search, with the range each accepts. */
 const NUMERIC_PARAMS = {
@@ -220,8 +222,9 @@ function numericDimension(problems: Problems, name: NumericParam, value: unknown
 type ProviderList = ParseOptions["providers"];
 
 function checkProvider(problems: Problems, path: string, entry: string, providers: ProviderList): void {
-	if (!MODEL_PATTERN.test(entry)) {
-		problems.add(path, `"${entry}" is not a provider name or provider:model`);
+	const problem = modelNameProblem(entry);
+	if (problem || !MODEL_PATTERN.test(entry)) {
+		problems.add(path, `"${entry.slice(0, 80)}" ${problem ?? "is not a provider name or provider:model"}`);
 		return;
 	}
 	const name = entry.split(":")[0];
@@ -308,13 +311,6 @@ function objectiveOptions(problems: Problems, path: string, raw: Raw, objective:
 		if (raw.flags !== undefined && (typeof raw.flags !== "string" || !/^[imsu]{0,4}$/.test(raw.flags) || new Set(raw.flags).size !== raw.flags.length)) {
 			problems.add(`${path}.flags`, "may only combine the regular expression flags i, m, s and u");
 		} else if (raw.flags !== undefined) objective.flags = raw.flags as string;
-		if (objective.pattern !== undefined) {
-			try {
-				new RegExp(objective.pattern, objective.flags);
-			} catch (err) {
-				problems.add(`${path}.pattern`, `is not a valid regular expression: ${(err as Error).message}`);
-			}
-		}
 	}
 	if (needs === "schema") {
 		if (!isObject(raw.schema)) problems.add(`${path}.schema`, "must be a JSON Schema object");
@@ -471,6 +467,10 @@ export async function parseStudyDefinition(raw: unknown, options: ParseOptions):
 	const dimensions = parseSpace(problems, raw.space, task, options.providers);
 	const params = parseFixedParams(problems, raw.params, dimensions);
 	const objectives = parseObjectives(problems, raw.objectives, draft, options.providers);
+	for (const [i, objective] of objectives.entries()) {
+		const problem = objective.pattern === undefined ? undefined : await userRegexProblem(objective.pattern, objective.flags);
+		if (problem) problems.add(`objectives[${i}].pattern`, problem);
+	}
 	if (raw.sampler !== undefined && !(SAMPLER_NAMES as readonly unknown[]).includes(raw.sampler)) {
 		problems.add("sampler", `must be one of ${SAMPLER_NAMES.join(", ")}`);
 	}

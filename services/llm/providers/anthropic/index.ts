@@ -32,18 +32,10 @@ const FINISH_REASONS: Record<string, string> = { end_turn: "stop", stop_sequence
 export const anthropicProvider: Provider = {
 	name: "anthropic",
 	supportsChat: true,
-	prices: {
-		"claude-3-5-haiku-latest": { input: 0.8, output: 4 },
-		"claude-3-5-sonnet-latest": { input: 3, output: 15 },
-		"claude-3-7-sonnet-latest": { input: 3, output: 15 },
-		"claude-sonnet-4-0": { input: 3, output: 15 },
-		"claude-opus-4-0": { input: 15, output: 75 },
-		"claude-3-haiku-20240307": { input: 0.25, output: 1.25 },
-	},
+	priceSource: "anthropic",
 	defaultModel: () => "claude-3-5-haiku-latest",
-	models() {
-		return Object.keys(this.prices!);
-	},
+	/** The models listed to clients (/v1/models); any other model the catalog prices works too. */
+	models: () => ["claude-3-5-haiku-latest", "claude-3-5-sonnet-latest", "claude-3-7-sonnet-latest", "claude-sonnet-4-0", "claude-opus-4-0", "claude-3-haiku-20240307"],
 	isConfigured: config => Boolean(config.providers.anthropic.apiKey),
 
 	async complete(request, config) {

@@ -43,17 +43,10 @@ const usage = (response: GenerateContentResponse) => ({
 export const geminiProvider: Provider = {
 	name: "gemini",
 	supportsChat: true,
-	prices: {
-		"gemini-2.0-flash": { input: 0.1, output: 0.4 },
-		"gemini-2.0-flash-lite": { input: 0.075, output: 0.3 },
-		"gemini-2.5-flash": { input: 0.3, output: 2.5 },
-		"gemini-2.5-flash-lite": { input: 0.1, output: 0.4 },
-		"gemini-2.5-pro": { input: 1.25, output: 10 },
-	},
+	priceSource: "google",
 	defaultModel: () => "gemini-2.0-flash",
-	models() {
-		return Object.keys(this.prices!);
-	},
+	/** The models listed to clients (/v1/models); any other model the catalog prices works too. */
+	models: () => ["gemini-2.0-flash", "gemini-2.0-flash-lite", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro"],
 	isConfigured: config => Boolean(config.providers.gemini.apiKey),
 
 	async complete(request, config) {

@@ -1,13 +1,16 @@
 import { ANALYSIS_TASKS, type AnalysisTask, type CompletionParams } from "../../../../shared/contracts/llm.ts";
 import { estimateTokens } from "../../pricing.ts";
 import { ProviderError, type Provider, type ProviderRequest, type ProviderResponse } from "../provider.ts";
+import type { AnalyzerSettings, PlatformConfig } from "../../../../shared/config.ts";
 import type { Knobs } from "./analyzer.ts";
+import type { AnalyzerPool } from "./analyzer-pool.ts";
 
 /**
  * The offline analyzer: extractive summaries, key points, keywords, entities, sentiment, topics,
  * language, readability, statistics and extractive answers, computed here without a key or a
  * network. It answers analysis tasks only; free-form chat gets an honest "unsupported" error rather
- * than invented text. Its modules (and their word lists) load on the first task.
+ * than invented text. It runs in worker threads (analyzer-pool.ts), created on the first task, whose
+ * modules (and word lists) load then too; the event loop only checks the task and words the answer.
  */
 
 const MODEL = "extractive";
@@ -30,13 +33,24 @@ function knobsOf(params: CompletionParams): Knobs {
 	};
 }
 
-function checkTask(task: AnalysisTask): void {
+function checkTask(task: AnalysisTask, settings: AnalyzerSettings): void {
 	const fail = (message: string) => new ProviderError("local", "client_error", message);
 	if (typeof task.input !== "string") throw fail("the analysis task has no input text");
+	if (task.input.length > settings.maxInputChars) {
+		throw fail(`the text has ${task.input.length} characters; the offline analyzer takes at most ${settings.maxInputChars} (ANALYZER_MAX_INPUT_CHARS)`);
+	}
 	if (!Array.isArray(task.types) || task.types.length === 0) throw fail(`the analysis task names no analysis; choose from ${ANALYSIS_TASKS.join(", ")}`);
 	const unknown = task.types.filter(type => !(ANALYSIS_TASKS as readonly string[]).includes(type));
 	if (unknown.length > 0) throw fail(`unknown analysis ${unknown.join(", ")}; choose from ${ANALYSIS_TASKS.join(", ")}`);
 	if (task.types.includes("question") && !task.question?.trim()) throw fail("a question analysis needs the question to answer");
+}
+
+/** The one pool of this process, made on the first task with the settings of the first caller. */
+let pool: Promise<AnalyzerPool> | undefined;
+
+function analyzerPool(settings: AnalyzerSettings): Promise<AnalyzerPool> {
+	pool ??= import("./analyzer-pool.ts").then(({ AnalyzerPool }) => new AnalyzerPool(settings));
+	return pool;
 }
 
 export const localProvider: Provider = {
@@ -45,7 +59,7 @@ export const localProvider: Provider = {
 	defaultModel: () => MODEL,
 	models: () => [MODEL],
 	isConfigured: () => true,
-	async complete(request: ProviderRequest): Promise<ProviderResponse> {
+	async complete(request: ProviderRequest, config: PlatformConfig): Promise<ProviderResponse> {
 		const { task } = request;
 		if (!task) {
 			throw new ProviderError(
@@ -54,14 +68,17 @@ export const localProvider: Provider = {
 				"the local analyzer only answers analysis tasks (summary, key_points, keywords, entities, sentiment, topics, language, readability, statistics, question); it does not generate free-form chat replies"
 			);
 		}
-		checkTask(task);
-		const [{ analyze }, { taskOutputText }] = await Promise.all([import("./analyzer.ts"), import("../../tasks/output-text.ts")]);
+		checkTask(task, config.analyzer);
+		const [analyzer, { taskOutputText }, { AnalyzerMemoryError }] = await Promise.all([analyzerPool(config.analyzer), import("../../tasks/output-text.ts"), import("./analyzer-pool.ts")]);
 		let data;
 		try {
 			request.signal?.throwIfAborted();
-			data = await analyze(task, knobsOf(request.params ?? {}), request.signal);
+			// Only the fields the thread needs: a task object may carry more than structured clone copies well.
+			const job = { task: { types: task.types, input: task.input, question: task.question }, knobs: knobsOf(request.params ?? {}) };
+			data = await analyzer.run(job, request.signal);
 		} catch (err) {
 			if (request.signal?.aborted) throw new ProviderError("local", "aborted", "the analysis was cancelled", { cause: err });
+			if (err instanceof AnalyzerMemoryError) throw new ProviderError("local", "client_error", err.message, { cause: err });
 			throw err;
 		}
 		const text = taskOutputText(task, data);
@@ -72,5 +89,10 @@ export const localProvider: Provider = {
 			model: MODEL,
 			data,
 		};
+	},
+	async close(): Promise<void> {
+		const current = pool;
+		pool = undefined;
+		if (current) await (await current).close();
 	},
 };

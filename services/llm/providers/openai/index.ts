@@ -5,18 +5,10 @@ import { chatCompletionsMethods } from "./chat-completions.ts";
 export const openaiProvider: Provider = {
 	name: "openai",
 	supportsChat: true,
-	prices: {
-		"gpt-4o-mini": { input: 0.15, output: 0.6 },
-		"gpt-4o": { input: 2.5, output: 10 },
-		"gpt-4.1": { input: 2, output: 8 },
-		"gpt-4.1-mini": { input: 0.4, output: 1.6 },
-		"gpt-4.1-nano": { input: 0.1, output: 0.4 },
-		"o4-mini": { input: 1.1, output: 4.4 },
-	},
+	priceSource: "openai",
 	defaultModel: () => "gpt-4o-mini",
-	models() {
-		return Object.keys(this.prices!);
-	},
+	/** The models listed to clients (/v1/models); any other model the catalog prices works too. */
+	models: () => ["gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o4-mini"],
 	isConfigured: config => Boolean(config.providers.openai.apiKey),
 	...chatCompletionsMethods({ endpoint: config => config.providers.openai, maxTokensField: "max_completion_tokens" }),
 };

@@ -1,7 +1,8 @@
 /**
- * Runs in a piscina worker thread: everything that parses untrusted bytes happens here, under
- * the pool's heap and time limits, so a hostile file can only take down this thread.
- * Plain type-strippable TypeScript (Node 24 runs it as is; `npm run build` emits .js beside it).
+ * Turns one document's bytes into text, chunks and stats. Runs in an extraction process
+ * (extraction-process.ts), never in the platform's: everything that parses untrusted bytes happens
+ * there, under that process's memory ceiling and time limit. Compressed parts are counted against
+ * the decoded budget while they inflate, before any parser holds them.
  */
 import type { DocumentTextStats } from "../../../shared/contracts/documents.ts";
 import { DOCX, HTML, PDF } from "../detection/formats.ts";
@@ -13,12 +14,15 @@ import { extractDocx } from "./extract-docx.ts";
 import { extractPdf } from "./extract-pdf.ts";
 import { extractPlain, textPrefix } from "./extract-plain.ts";
 import { ExtractionError } from "./extraction-error.ts";
+import { DecodedBudget } from "./decoded-budget.ts";
 import { htmlToText } from "./html-to-text.ts";
 import type { ZipLimits } from "./zip-guard.ts";
 
 export interface ExtractionLimits {
 	maxCharacters: number;
 	maxPdfPages: number;
+	/** What the document's compressed parts (PDF streams, zip entries) may inflate to, in all. */
+	maxDecodedBytes: number;
 	zip: ZipLimits;
 	chunks: ChunkOptions;
 }
@@ -40,8 +44,8 @@ export type ExtractionOutcome =
 
 async function rawText(task: ExtractionTask): Promise<{ text: string; pages: number | null; truncated: boolean }> {
 	const { bytes, size, mimeType, limits } = task;
-	if (mimeType === PDF) return extractPdf(bytes, { maxPages: limits.maxPdfPages, maxCharacters: limits.maxCharacters });
-	if (mimeType === DOCX) return { text: await extractDocx(bytes, limits.zip), pages: null, truncated: false };
+	if (mimeType === PDF) return extractPdf(bytes, { maxPages: limits.maxPdfPages, maxCharacters: limits.maxCharacters }, new DecodedBudget(limits.maxDecodedBytes));
+	if (mimeType === DOCX) return { text: await extractDocx(bytes, limits.zip, new DecodedBudget(limits.maxDecodedBytes)), pages: null, truncated: false };
 	const charset = task.charset ?? "utf-8";
 	if (mimeType === HTML) {
 		const prefix = textPrefix(bytes, size, limits.maxCharacters);
