@@ -35,7 +35,9 @@ const MAX_CREDENTIAL_LENGTH = 4096;
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /** A signed-out session stays on the denylist this long: its last access token's lifetime, and a minute for clocks. */
 const REVOCATION_TTL_MS = (ACCESS_TOKEN_TTL_SECONDS + 60) * 1000;
-/** How often an auth node reads the revocations other nodes wrote, in case their event never arrived. */
+/** How long a sign-out waits for each other auth node to take it. */
+const REVOCATION_NOTICE_TIMEOUT_MS = 1000;
+/** How often an auth node reads the revocations other nodes wrote, in case their notice never arrived. */
 const REVOCATION_CATCH_UP_MS = 10_000;
 
 /** The caller as the gateway puts it in meta; `sessionId` lets sign-out end the token's own session. */
@@ -60,6 +62,8 @@ interface AuthThis extends DbServiceThis<AuthModels> {
 	denylist: SessionDenylist;
 	revokedSessions: RevokedSessions;
 	catchUpTimer?: NodeJS.Timeout;
+	startRevocations(): Promise<void>;
+	tellOtherAuthNodes(revocations: Revocation[]): Promise<void>;
 	refillRedis(): void;
 	stopRefillingRedis?: () => void;
 	apiKeys: LRUCache<string, ResolvedApiKey | false>;
@@ -111,11 +115,6 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 		/** Another auth node revoked an API key: forget it here too, not only when the cache entry expires. */
 		"auth.apiKeyRevoked"(this: AuthThis, ctx: Context<{ keyHash: string }>) {
 			this.apiKeys.delete(ctx.params.keyHash);
-		},
-		/** Another auth node signed sessions out: refuse their access tokens here too, at once. */
-		"auth.sessionsRevoked"(this: AuthThis, ctx: Context<{ revocations: Revocation[] }>) {
-			// Before started() this node has not loaded yet; its load reads the committed row anyway.
-			this.revokedSessions?.heard(ctx.params.revocations);
 		},
 	},
 
@@ -306,6 +305,19 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 			},
 		},
 
+		/** Another auth node signed sessions out (committed already): refuse their access tokens here too. Bus only. */
+		sessionsRevoked: {
+			visibility: "public",
+			params: {
+				revocations: { type: "array", max: 100, items: { type: "object", strict: "remove", props: { sessionId: "uuid", expiresAt: { type: "number", integer: true, positive: true } } } },
+			},
+			handler(this: AuthThis, ctx: Context<{ revocations: Revocation[] }>): null {
+				// Before started() this node has not loaded yet; its load reads the committed rows anyway.
+				this.revokedSessions?.heard(ctx.params.revocations);
+				return null;
+			},
+		},
+
 		listUsers: {
 			rest: "GET /users",
 			openapi: OPENAPI.listUsers,
@@ -411,11 +423,48 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 				this.logger.error(`Could not record the sign-out of session ${sessionId}: ${(err as Error).message}`);
 				throw serviceUnavailable("Could not sign out right now: the sign-in stays valid; try again shortly");
 			}
-			await this.revokedSessions.spread(revocations);
-			// Committed already: if the bus drops this, other nodes catch up from the database within seconds.
-			await this.broker
-				.broadcast("auth.sessionsRevoked", { revocations }, { groups: ["auth"] })
-				.catch(err => this.logger.warn(`Could not tell other auth nodes about a sign-out: ${(err as Error).message}`));
+			this.revokedSessions.spread(revocations);
+			await this.tellOtherAuthNodes(revocations);
+		},
+
+		/**
+		 * Hands the sign-out to every other auth node and waits for them (a second at most), so the
+		 * token is refused everywhere before the 204, even with Redis down; an event would race the
+		 * client's next request. A node that does not answer catches up from the database within seconds.
+		 */
+		async tellOtherAuthNodes(this: AuthThis, revocations: Revocation[]): Promise<void> {
+			const others = this.broker.registry
+				.getServiceList({ onlyAvailable: true })
+				.filter(service => service.name === "auth" && !service.local)
+				.map(service => service.nodeID);
+			await Promise.all(
+				others.map(nodeID =>
+					this.broker
+						.call("auth.sessionsRevoked", { revocations }, { nodeID, timeout: REVOCATION_NOTICE_TIMEOUT_MS, retries: 0 })
+						.catch(err => this.logger.warn(`Could not tell auth node ${nodeID} about a sign-out: ${(err as Error).message}`))
+				)
+			);
+		},
+
+		/**
+		 * Before the first request: loads the sign-outs in force (made by this node before a restart, or
+		 * by any other), refills Redis now and whenever it reconnects, and catches up on other nodes'.
+		 */
+		async startRevocations(this: AuthThis): Promise<void> {
+			this.revokedSessions = new RevokedSessions(this.sequelize, this.denylist);
+			await this.revokedSessions.load();
+			const redis = brokerRedis(this.broker);
+			if (redis) {
+				const onReady = () => this.refillRedis();
+				redis.on("ready", onReady);
+				this.stopRefillingRedis = () => redis.off("ready", onReady);
+				if (redis.status === "ready") this.refillRedis();
+			}
+			if (platformConfig(this.broker).transporter) {
+				this.catchUpTimer = setInterval(() => {
+					this.revokedSessions.catchUp().catch(err => this.logger.warn(`Could not catch up on sign-outs: ${(err as Error).message}`));
+				}, REVOCATION_CATCH_UP_MS).unref();
+			}
 		},
 
 		/** Copies the revocations in force to Redis, which may have lost them (restarted, evicted); in the background. */
@@ -470,23 +519,9 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 	async started(this: AuthThis) {
 		// After the db mixin's started(): the tables exist and this.sequelize is set.
 		this.throttle = new LoginThrottle(this.sequelize, this.broker);
-		this.registrations = new RegistrationThrottle(this.broker, platformConfig(this.broker).auth.registrationsPerHour);
 		await this.accessTokens.load();
-		// Before the first request: sign-outs made before this start (by this node or any other) hold.
-		this.revokedSessions = new RevokedSessions(this.sequelize, this.denylist);
-		await this.revokedSessions.load();
-		const redis = brokerRedis(this.broker);
-		if (redis) {
-			const onReady = () => this.refillRedis();
-			redis.on("ready", onReady);
-			this.stopRefillingRedis = () => redis.off("ready", onReady);
-			if (redis.status === "ready") this.refillRedis();
-		}
-		if (platformConfig(this.broker).transporter) {
-			this.catchUpTimer = setInterval(() => {
-				this.revokedSessions.catchUp().catch(err => this.logger.warn(`Could not catch up on sign-outs: ${(err as Error).message}`));
-			}, REVOCATION_CATCH_UP_MS).unref();
-		}
+		this.registrations = new RegistrationThrottle(this.broker, platformConfig(this.broker).auth.registrationsPerHour);
+		await this.startRevocations();
 		this.purgeTimer = setInterval(() => {
 			this.purgeExpired().catch(err => this.logger.warn(`Could not purge expired sign-in data: ${(err as Error).message}`));
 		}, PURGE_INTERVAL_MS).unref();

@@ -16,12 +16,28 @@ export const OPENAPI: Record<string, ActionOpenApi> = {
 		tags,
 		summary: "Create an account and sign it in",
 		description:
-			"Passwords are 12 to 256 characters; common passwords, ones containing the email and ones of fewer than three " +
-			`different characters are refused with 422. ${CONSOLE_COOKIE}`,
+			"Passwords are 12 to 256 characters; ones zxcvbn finds easy to guess (common passwords, keyboard walks, sequences, " +
+			"repeats, dates), ones containing the email and ones of fewer than three different characters are refused with 422 " +
+			"saying why. A taken email is answered after the same work as a free one. One address may try 20 sign-ups an hour " +
+			`(AUTH_REGISTRATIONS_PER_HOUR). ${CONSOLE_COOKIE}`,
 		requestExample: { email: "ada@example.com", password: "a long passphrase of yours", name: "Ada" },
 		responses: {
 			"201": { description: "The account, signed in: a 15-minute access token and a 30-day refresh token", example: signIn },
 			"409": { description: "An account with this email already exists" },
+			"422": {
+				description: "Invalid email, or a password too short, too long or too easy to guess (the message says why)",
+				example: {
+					error: {
+						type: "VALIDATION_ERROR",
+						message: "Password is too easy to guess: This is similar to a commonly used password. Add more words that are less common.",
+						code: 422,
+					},
+				},
+			},
+			"429": {
+				description: "Too many sign-ups from this address; retry after `Retry-After` seconds",
+				example: { error: { type: "TOO_MANY_REQUESTS", message: "Too many sign-ups from your address; try again later", code: 429 } },
+			},
 			"503": { description: "Too many sign-ins are being hashed at once; try again shortly" },
 		},
 	},
@@ -67,7 +83,13 @@ export const OPENAPI: Record<string, ActionOpenApi> = {
 		description:
 			"Ends the session of the access token, and also that of `refreshToken` if it is one of the caller's own. " +
 			"With `X-Console: 1` the session of the `refresh_token` cookie is ended too and the cookie is cleared (Max-Age=0).",
-		responses: { "204": { description: "Signed out" } },
+		responses: {
+			"204": { description: "Signed out: recorded in the database, so it holds on every node and across restarts" },
+			"503": {
+				description: "The sign-out could not be recorded; the session still works, try again",
+				example: { error: { type: "SERVICE_UNAVAILABLE", message: "Could not sign out right now: the sign-in stays valid; try again shortly", code: 503 } },
+			},
+		},
 	},
 	me: {
 		tags,

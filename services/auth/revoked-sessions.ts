@@ -17,8 +17,8 @@ function toRevocation(row: RevocationRow): Revocation {
 
 /**
  * Sign-outs, written durably first (auth_session_revocations, in the caller's transaction), then
- * spread to the fast denylist: this node's memory, Redis, and other auth nodes (by the caller's
- * event). The denylist is refilled from the database at start and after Redis reconnects, and
+ * spread to the fast denylist: this node's memory, Redis, and other auth nodes (the caller tells
+ * them). The denylist is refilled from the database at start and after Redis reconnects, and
  * catches up on rows other nodes wrote, so a restart, an outage or an eviction never brings a
  * signed-out token back. Checking a token asks the database only when the denylist cannot tell.
  */
@@ -45,10 +45,14 @@ export class RevokedSessions {
 		}
 	}
 
-	/** Makes recorded sign-outs effective on this node at once, and in Redis for the others. */
-	async spread(revocations: Revocation[]): Promise<void> {
+	/**
+	 * Makes recorded sign-outs effective on this node at once, and copies them to Redis without
+	 * waiting: the copy only serves lookups past memory's size, and a hanging Redis must not hold up
+	 * the sign-out.
+	 */
+	spread(revocations: Revocation[]): void {
 		this.#denylist.remember(revocations);
-		await this.#denylist.share(revocations);
+		void this.#denylist.share(revocations);
 	}
 
 	/** Revocations another node announced. */
@@ -83,7 +87,7 @@ export class RevokedSessions {
 		await this.#eachLive(rows => this.#denylist.share(rows));
 	}
 
-	/** Reads the revocations written since the last look, in case another node's event never arrived. */
+	/** Reads the revocations written since the last look, in case another node's notice never arrived. */
 	async catchUp(): Promise<void> {
 		const since = this.#caughtUpTo - CATCH_UP_OVERLAP_MS;
 		const started = Date.now();

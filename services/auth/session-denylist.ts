@@ -9,15 +9,14 @@ export interface Revocation {
 
 /**
  * The fast check behind every signed-in request: the sessions signed out whose access tokens could
- * still be valid, held in this node's memory and shared through Redis when the platform has one.
- * Only a cache of the database's revocations (see revoked-sessions.ts), which fill it at start, on
- * other nodes' sign-out events and by catching up; so Redis losing keys (eviction under
- * allkeys-lru, a restart without persistence) stops nothing, and Redis being unreachable only
- * slows the news between nodes.
+ * still be valid, held in this node's memory and copied to Redis when the platform has one. Only a
+ * cache of the database's revocations (see revoked-sessions.ts), which fill it at start, on other
+ * nodes' sign-out notices and by catching up; so Redis losing keys (eviction under allkeys-lru, a
+ * restart without persistence) or being unreachable stops nothing.
  *
  * Memory holds up to `maxLocalEntries`; past that it is incomplete until the entries it could not
- * hold have expired, and `has` answers "unknown" for a session it does not hold, so the caller asks
- * the database.
+ * hold have expired, and a session it does not hold is looked up in Redis, and if Redis cannot say,
+ * `has` answers "unknown" so the caller asks the database.
  */
 export class SessionDenylist {
 	readonly #local = new Map<string, number>();
@@ -77,15 +76,19 @@ export class SessionDenylist {
 		}
 	}
 
-	/** True when revoked, false when not, undefined when this node cannot tell (memory incomplete, Redis silent). */
+	/**
+	 * True when revoked, false when not, undefined when this node cannot tell (memory incomplete and
+	 * Redis silent). While memory is complete the answer costs no I/O: every signed-in request
+	 * passes here, and a slow or hanging Redis must not slow them.
+	 */
 	async has(sessionId: string): Promise<boolean | undefined> {
 		const expiresAt = this.#local.get(sessionId);
 		if (expiresAt !== undefined) {
 			if (expiresAt > Date.now()) return true;
 			this.#local.delete(sessionId);
 		}
-		// Another node's sign-out whose event has not arrived yet. Skipped while the connection is
-		// down, so an outage costs no time (the cacher's client queues nothing offline).
+		if (Date.now() >= this.#incompleteUntil) return false;
+		// Skipped while the connection is down, so an outage costs no time (the client queues nothing offline).
 		if (this.#redis?.status === "ready") {
 			try {
 				if ((await this.#redis.exists(this.#prefix + sessionId)) === 1) return true;
@@ -93,7 +96,7 @@ export class SessionDenylist {
 				this.#degraded(err);
 			}
 		}
-		return Date.now() < this.#incompleteUntil ? undefined : false;
+		return undefined;
 	}
 
 	/** Drops entries whose tokens have all expired. */

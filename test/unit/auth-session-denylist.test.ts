@@ -6,7 +6,9 @@ import { runMigrations } from "../../shared/db/migrations.ts";
 import { migrations } from "../../services/auth/migrations/index.ts";
 import { SessionDenylist } from "../../services/auth/session-denylist.ts";
 import { RevokedSessions } from "../../services/auth/revoked-sessions.ts";
+import { Redis } from "ioredis";
 import { sleep } from "../helpers/child-processes.ts";
+import { requireServices, TEST_REDIS_URL } from "../helpers/backing-services.ts";
 
 const logger = new ServiceBroker({ logger: false }).getLogger("test");
 
@@ -56,6 +58,38 @@ describe("auth: session denylist (this node's memory)", () => {
 	});
 });
 
+describe("auth: session denylist with Redis", () => {
+	let redis: Redis | undefined;
+	const namespace = `dl${Date.now().toString(36)}`;
+
+	before(async function () {
+		await requireServices(this, "redis");
+		redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+	});
+
+	after(async () => {
+		if (!redis) return;
+		const keys = await redis.keys(`${namespace}:*`);
+		if (keys.length > 0) await redis.del(...keys);
+		redis.disconnect();
+	});
+
+	it("does no Redis round trip per check while memory holds every revocation, and asks Redis once it cannot", async () => {
+		const list = new SessionDenylist({ redis, namespace, maxLocalEntries: 1, logger });
+		const [mine, onlyInRedis] = revocations(2, 60_000);
+		await list.share([mine, onlyInRedis]);
+		expect(await redis!.pttl(`${namespace}:auth:signed-out:${mine.sessionId}`)).to.be.within(50_000, 60_000);
+		list.remember([mine]);
+		// Redis has it (another node's, say), but complete memory answers alone: Redis was not asked.
+		expect(await list.has(onlyInRedis.sessionId)).to.equal(false);
+		expect(await list.has(mine.sessionId)).to.equal(true);
+		// Memory could not hold the next one: from now on a session it does not hold is looked up.
+		list.remember(revocations(1, 60_000));
+		expect(await list.has(onlyInRedis.sessionId)).to.equal(true);
+		expect(await list.has(crypto.randomUUID())).to.equal(undefined);
+	});
+});
+
 describe("auth: revoked sessions (the database first, the denylist a cache of it)", () => {
 	let sequelize: Sequelize;
 	const justSignedOut = crypto.randomUUID();
@@ -83,7 +117,7 @@ describe("auth: revoked sessions (the database first, the denylist a cache of it
 		const sessions = new RevokedSessions(sequelize, denylist(2));
 		const signedOut = revocations(5, 60_000);
 		await sessions.record(signedOut);
-		await sessions.spread(signedOut);
+		sessions.spread(signedOut);
 		for (const { sessionId } of signedOut) expect(await sessions.isRevoked(sessionId), sessionId).to.equal(true);
 		expect(await sessions.isRevoked(crypto.randomUUID())).to.equal(false);
 	});

@@ -29,7 +29,7 @@ export function signInView(mode: "signin" | "signup"): View {
 					minlength: signup ? 12 : null,
 					"aria-describedby": signup ? "password-hint" : null,
 				}),
-				signup && h("p", { id: "password-hint", class: "hint" }, "At least 12 characters; common passwords are refused."),
+				signup && h("p", { id: "password-hint", class: "hint" }, "At least 12 characters; easy-to-guess ones (common passwords, keyboard patterns, repeats) are refused."),
 				error,
 				submit
 			);
