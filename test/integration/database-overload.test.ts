@@ -92,7 +92,9 @@ describe("database unreachable: 503 within a second", function () {
 	let postgres: BackingServer | undefined;
 	let platform: TestPlatform | undefined;
 
-	before(async () => {
+	before(async function () {
+		// The private server is this machine's PostgreSQL binaries: where PostgreSQL is not installed, skip (CI fails instead).
+		await requireServices(this, "postgres");
 		postgres = await privatePostgres(tempRoot);
 		await postgres.start();
 		platform = await startPlatform({ env: { DATABASE_URL: postgres.url }, services: ["api", "auth", "documents", "llm", "optimizer"] });
