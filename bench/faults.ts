@@ -7,7 +7,10 @@
  *   1. SIGKILL the documents process (it also runs analyses) and start it again 2 s later;
  *   2. stop Redis for 5 s, then start it (empty);
  *   3. stop NATS for 5 s, then start it;
- *   4. restart PostgreSQL (fast shutdown, start again).
+ *   4. restart PostgreSQL (fast shutdown, start again);
+ *   5. pause Redis (SIGSTOP) for 5 s: a hang, not an outage (connections stay open, nothing answers);
+ *   6. SIGKILL one of the two llm replicas, start it again 5 s later;
+ *   7. SIGTERM the gateway under load, start it again once it has exited.
  *
  * For each: the requests and jobs accepted around it, the error rate during the fault (from the
  * fault until GET /health/ready answers 200 again) and after it (the next 10 s), the slowest
@@ -15,7 +18,10 @@
  * are over (none may be lost: each ends ready/succeeded, or failed with a reason). Expectations:
  * no errors after recovery in every case; Redis down: no 5xx at all (cache misses, per-node rate
  * limits); NATS down: 503 for remote services and recovery without help; PostgreSQL restarted: the
- * pool reconnects, no request waits longer than the database timeouts (15 s), none answers 500.
+ * pool reconnects, no request waits longer than the database timeouts (15 s), none answers 500;
+ * Redis paused: no 5xx and no answer slower than 2 s; a replica killed: only 503s, none slower than
+ * 2 s (the other replica takes the reads); gateway SIGTERM: gone within 5 s, and every request it
+ * took answered (the rest refused at connect, never cut off).
  *
  *   npm run bench:faults [-- --logs] [--fault nats ...]   (runs `npm run build` first; about 2
  *   minutes; exits 1 if an expectation fails; --logs prints each process's last warnings and errors;
@@ -31,7 +37,8 @@ import { privateNats, privatePostgres, privateRedis, type BackingServer } from "
 import { checkBuilt, ONE_PROCESS_PER_SERVICE, startPlatform, type RunningPlatform } from "./lib/platform.ts";
 import { sleep, stopAllChildren, stopEverythingOnExit } from "./lib/processes.ts";
 import { makeUploadFiles, Workload, type Job, type Sample } from "./lib/workload.ts";
-import { describeJobs, errorsByStatus, isError, machineLine, ms, printTable } from "./lib/report.ts";
+import { describeJobs, errorsByStatus, isError, machineLine, ms, printTable, statusCounts } from "./lib/report.ts";
+import { CLIENT_TIMEOUT, NO_ANSWER } from "./lib/workload.ts";
 import { flag, repeatedOption } from "./lib/options.ts";
 
 const CLIENTS = 10;
@@ -40,6 +47,12 @@ const AFTER_MS = 10_000;
 const RECOVERY_LIMIT_MS = 60_000;
 /** The longest a request may wait on a restarting database: PostgreSQL's statement timeout (shared/db/database.ts). */
 const DATABASE_WAIT_LIMIT_MS = 15_000;
+/** No answer slower than this while a replica is up or Redis merely hangs (issue 20's goal row). */
+const FAILOVER_LIMIT_MS = 2_000;
+/** SHUTDOWN_TIMEOUT_MS's default: a SIGTERMed node is gone within it. */
+const STOP_LIMIT_MS = 5_000;
+/** One process per service, and a second llm replica, so a killed one has a twin to fail over to. */
+const LAYOUT = { ...ONE_PROCESS_PER_SERVICE, llm2: ["llm"] };
 
 interface Fault {
 	name: string;
@@ -48,6 +61,8 @@ interface Fault {
 	downMs: number;
 	/** What must hold during the fault, beyond "no errors after it and no job lost"; undefined if it holds. */
 	duringProblem(during: Sample[]): string | undefined;
+	/** A figure of the fault itself for the report ("exited 0.4 s after SIGTERM"). */
+	note?(): string;
 }
 
 interface FaultOutcome {
@@ -61,10 +76,12 @@ interface FaultOutcome {
 
 const tempRoot = fs.mkdtempSync(path.join(os.tmpdir(), "bench-faults-"));
 const removeTemp = () => fs.rmSync(tempRoot, { recursive: true, force: true });
-stopEverythingOnExit(8 * 60_000, removeTemp);
+stopEverythingOnExit(12 * 60_000, removeTemp);
 
 function faults(platform: RunningPlatform, redis: BackingServer, nats: BackingServer, postgres: BackingServer): Fault[] {
 	const serverErrors = (samples: Sample[]) => samples.filter(s => s.status >= 500 || s.status <= 0);
+	const slowest = (samples: Sample[]) => Math.max(0, ...samples.map(s => s.ms));
+	let gatewayExitMs = 0;
 	const restartOf = (server: BackingServer) => async () => {
 		await server.stop();
 		return () => server.start();
@@ -105,6 +122,48 @@ function faults(platform: RunningPlatform, redis: BackingServer, nats: BackingSe
 				const internal = during.filter(s => s.status === 500).length;
 				return internal > 0 ? `${internal} answers 500 while the database restarted (expected retries, or 503)` : undefined;
 			},
+		},
+		{
+			name: "Redis paused (SIGSTOP) for 5 s",
+			downMs: 5_000,
+			async inject() {
+				redis.pause();
+				return async () => redis.resume();
+			},
+			duringProblem(during) {
+				if (serverErrors(during).length > 0) return `${serverErrors(during).length} server errors while Redis hung (expected none: cache misses only)`;
+				return slowest(during) > FAILOVER_LIMIT_MS ? `an answer took ${ms(slowest(during))} while Redis hung (limit ${FAILOVER_LIMIT_MS} ms)` : undefined;
+			},
+		},
+		{
+			name: "llm replica SIGKILLed (its twin up), restarted after 5 s",
+			downMs: 5_000,
+			async inject() {
+				await platform.kill("llm", "SIGKILL");
+				return () => platform.restart("llm");
+			},
+			duringProblem(during) {
+				const other = during.filter(s => isError(s.status) && s.status !== 503);
+				if (other.length > 0) return `errors other than 503 with a replica up: ${errorsByStatus(other)}`;
+				return slowest(during) > FAILOVER_LIMIT_MS ? `an answer took ${ms(slowest(during))} with a replica up (limit ${FAILOVER_LIMIT_MS} ms)` : undefined;
+			},
+		},
+		{
+			name: "gateway SIGTERMed under load, restarted once gone",
+			downMs: 0,
+			async inject() {
+				const signalled = performance.now();
+				await platform.kill("api", "SIGTERM");
+				gatewayExitMs = performance.now() - signalled;
+				return () => platform.restart("api");
+			},
+			duringProblem(during) {
+				if (gatewayExitMs > STOP_LIMIT_MS) return `the gateway took ${ms(gatewayExitMs)} to stop (limit ${STOP_LIMIT_MS} ms)`;
+				// Refused connections were never taken; a request cut off without an answer was.
+				const lost = during.filter(s => s.status === NO_ANSWER || s.status === CLIENT_TIMEOUT);
+				return lost.length > 0 ? `${lost.length} request(s) taken and left without an answer` : undefined;
+			},
+			note: () => `exited ${ms(gatewayExitMs)} after SIGTERM`,
 		},
 	];
 }
@@ -151,7 +210,7 @@ function jobCounts(jobs: Job[], type: Job["type"]): { text: string; lost: number
 
 function report(outcomes: FaultOutcome[], workload: Workload): boolean {
 	let allHeld = true;
-	const rows: string[][] = [["fault", "errors during", "statuses during", "slowest during", "recovered after", "errors after", "uploads accepted", "analyses accepted", "verdict"]];
+	const rows: string[][] = [["fault", "errors during", "statuses during", "slowest during", "recovered after", "errors after", "uploads accepted", "analyses accepted", "note", "verdict"]];
 	for (const o of outcomes) {
 		const inWindow = (a: number, b: number) => workload.samples.filter(s => !s.endToEnd && s.at >= a && s.at < b);
 		const during = inWindow(o.injectedAt, o.recoveredAt);
@@ -168,12 +227,13 @@ function report(outcomes: FaultOutcome[], workload: Workload): boolean {
 		rows.push([
 			o.fault.name,
 			rate(during),
-			errorsByStatus(during),
+			statusCounts(during),
 			ms(Math.max(0, ...during.map(s => s.ms))),
 			`${((o.recoveredAt - o.restoredAt) / 1000).toFixed(1)} s`,
 			rate(after),
 			uploads.text,
 			analyses.text,
+			o.fault.note?.() ?? "",
 			problems.length === 0 ? "ok" : `FAIL: ${problems.join("; ")}`,
 		]);
 	}
@@ -208,7 +268,7 @@ try {
 	const [redis, nats, postgres] = [await privateRedis(), await privateNats(), await privatePostgres(tempRoot)];
 	await Promise.all([redis.start(), nats.start(), postgres.start()]);
 	const dataDir = fs.mkdtempSync(path.join(tempRoot, "data-"));
-	const platform = await startPlatform(ONE_PROCESS_PER_SERVICE, {
+	const platform = await startPlatform(LAYOUT, {
 		DATABASE_URL: postgres.url,
 		REDIS_URL: redis.url,
 		TRANSPORTER: nats.url,
@@ -220,7 +280,8 @@ try {
 	const workload = new Workload(
 		{
 			baseUrl: platform.baseUrl,
-			weights: { upload: 15, analysis: 20, document: 15, text: 15, list: 15, "analysis-get": 20 },
+			// providers: a read the llm replicas answer themselves, so requests reach them directly too.
+			weights: { upload: 15, analysis: 20, document: 15, text: 15, list: 15, "analysis-get": 20, providers: 10 },
 			thinkMs: 100,
 			// Longer than the gateway's own 60 s, so a request the platform leaves hanging shows as one.
 			requestTimeoutMs: 65_000,

@@ -46,7 +46,7 @@ const onlyEmbedded = flag("embedded");
 const onlyTopology = flag("topology");
 
 /** The standard mix, in relative weights: mostly cached reads, then chat calls, analyses, uploads, sign-ins. */
-const MIX: Record<Operation, number> = { document: 15, text: 15, list: 12, "analysis-get": 13, chat: 18, analysis: 12, upload: 10, login: 5 };
+const MIX: Partial<Record<Operation, number>> = { document: 15, text: 15, list: 12, "analysis-get": 13, chat: 18, analysis: 12, upload: 10, login: 5 };
 
 /** The order of the table's rows; "all requests" (the overall figures) comes last. */
 const KIND_ORDER = ["login", "upload", "upload poll", "upload → ready", "analysis submit", "analysis poll", "analysis → done", "document get", "document text", "document list", "analysis get", "chat completion", "all requests"];

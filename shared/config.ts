@@ -572,8 +572,8 @@ function faultSettings(env: Env, memoryBudgetMb: number): FaultSettings {
 		redisCommandTimeoutMs: integer(env, "REDIS_COMMAND_TIMEOUT_MS", 300, 10, 60_000),
 		nodeTimeoutMs: integer(env, "NODE_TIMEOUT_MS", 1_500, 400, 600_000),
 		shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 5_000, 1_000, 600_000),
-		// Each PostgreSQL connection costs a few MB on both ends: 8 at 512 MB.
-		databasePoolMax: integer(env, "DATABASE_POOL_MAX", Math.max(4, Math.min(20, Math.floor(memoryBudgetMb / 64))), 1, 1_000),
+		// Each PostgreSQL connection costs a few MB on both ends: 8 at 512 MB. Migrations need 2 (a lock and the work).
+		databasePoolMax: integer(env, "DATABASE_POOL_MAX", Math.max(4, Math.min(20, Math.floor(memoryBudgetMb / 64))), 2, 1_000),
 		databaseReservedConnections: integer(env, "DATABASE_RESERVED_CONNECTIONS", 3, 0, 1_000),
 		databaseAcquireTimeoutMs: integer(env, "DATABASE_ACQUIRE_TIMEOUT_MS", 10_000, 100, 600_000),
 		databaseConnectTimeoutMs: integer(env, "DATABASE_CONNECT_TIMEOUT_MS", 1_000, 100, 60_000),

@@ -65,10 +65,15 @@ export interface HttpErrorBody {
 /** Moleculer's own errors that mean "the service that should answer is not reachable right now". */
 const UNAVAILABLE_TYPES = new Set(["SERVICE_NOT_FOUND", "SERVICE_NOT_AVAILABLE", "BROKER_DISCONNECTED", "REQUEST_REJECTED"]);
 
-/** Sequelize could not reach the database (down, restarting, refusing connections). */
+/** A query's connection died under it: the server stopped or restarted mid-query (57P01), or the link broke. */
+const CONNECTION_LOST_DURING_QUERY = /Connection terminated|terminating connection|ECONNRESET|server closed the connection|not queryable|the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/;
+
+/** Sequelize could not reach the database (down, restarting, refusing connections, or gone mid-query). */
 export function isDatabaseUnreachable(err: unknown): boolean {
-	const name = (err as { name?: unknown })?.name;
-	return typeof name === "string" && /^Sequelize(Connection\w*|HostNotReachable|HostNotFound)Error$/.test(name);
+	const { name, message } = (err ?? {}) as { name?: unknown; message?: unknown };
+	if (typeof name !== "string") return false;
+	if (/^Sequelize(Connection\w*|HostNotReachable|HostNotFound)Error$/.test(name)) return true;
+	return name === "SequelizeDatabaseError" && typeof message === "string" && CONNECTION_LOST_DURING_QUERY.test(message);
 }
 
 /**

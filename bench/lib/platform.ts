@@ -132,7 +132,7 @@ export async function startPlatform(layout: Layout, env: Record<string, string>)
 		nodes,
 		readyMs: 0,
 		restart: start,
-		kill: name => stopChild(byName(name).child, "SIGKILL"),
+		kill: (name, signal = "SIGKILL") => stopChild(byName(name).child, signal, 15_000),
 		stop: () => Promise.all(nodes.map(node => stopChild(node.child, "SIGTERM", 15_000))).then(() => undefined),
 	};
 	const started = performance.now();

@@ -1,6 +1,6 @@
 /** Figures from recorded samples, and the plain-text tables the benchmarks print. */
 import os from "node:os";
-import { CLIENT_TIMEOUT, NO_ANSWER, type Job, type Sample } from "./workload.ts";
+import { CLIENT_TIMEOUT, NO_ANSWER, REFUSED, type Job, type Sample } from "./workload.ts";
 
 export function percentile(values: number[], p: number): number {
 	if (values.length === 0) return NaN;
@@ -40,7 +40,19 @@ export function figuresByKind(all: Sample[], from: number, seconds: number, over
 export function statusName(status: number): string {
 	if (status === NO_ANSWER) return "no answer";
 	if (status === CLIENT_TIMEOUT) return "client timeout";
+	if (status === REFUSED) return "refused";
 	return String(status);
+}
+
+/** Every status seen, errors or not: "200 ×812, 503 ×3". */
+export function statusCounts(samples: Sample[]): string {
+	const counts = new Map<number, number>();
+	for (const sample of samples) counts.set(sample.status, (counts.get(sample.status) ?? 0) + 1);
+	if (counts.size === 0) return "none";
+	return [...counts.entries()]
+		.sort((a, b) => b[1] - a[1])
+		.map(([status, count]) => `${statusName(status)} ×${count}`)
+		.join(", ");
 }
 
 /** "503 ×12, 429 ×3", or "none". */

@@ -15,6 +15,8 @@ import { sleep } from "./processes.ts";
 /** Status recorded for a request that got no HTTP answer: the connection failed, or the client gave up. */
 export const NO_ANSWER = 0;
 export const CLIENT_TIMEOUT = -1;
+/** The connection was refused: nothing was sent, so nothing was lost (a node that stopped listening). */
+export const REFUSED = -2;
 
 export interface Sample {
 	kind: string;
@@ -50,7 +52,7 @@ export interface LoadClient {
 	analyses: string[];
 }
 
-export type Operation = "login" | "upload" | "analysis" | "document" | "text" | "list" | "analysis-get" | "chat";
+export type Operation = "login" | "upload" | "analysis" | "document" | "text" | "list" | "analysis-get" | "chat" | "providers";
 
 export interface WorkloadOptions {
 	baseUrl: string;
@@ -146,7 +148,8 @@ export class Workload {
 				parsed = text;
 			}
 		} catch (err) {
-			status = (err as Error).name === "TimeoutError" ? CLIENT_TIMEOUT : NO_ANSWER;
+			const cause = (err as { cause?: { code?: string } }).cause;
+			status = (err as Error).name === "TimeoutError" ? CLIENT_TIMEOUT : cause?.code === "ECONNREFUSED" ? REFUSED : NO_ANSWER;
 		}
 		if (kind) this.samples.push({ kind, at, ms: performance.now() - at, status });
 		return { status, body: parsed };
@@ -211,6 +214,10 @@ export class Workload {
 				return;
 			case "list":
 				await this.request("document list", client, "GET", "/api/v1/documents?limit=20");
+				return;
+			case "providers":
+				// Answered by an llm node, uncached: a read that fails over when its node dies.
+				await this.request("llm providers", client, "GET", "/api/v1/llm/providers");
 				return;
 			case "analysis-get":
 				if (client.analyses.length === 0) return this.#operate(client, "document");

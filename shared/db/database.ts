@@ -1,9 +1,11 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Sequelize, type Options } from "sequelize";
 import type { PlatformConfig } from "../config.ts";
 import { sqliteDriver } from "./sqlite-driver.ts";
 import { serializeTransactions } from "./sqlite-transactions.ts";
+import { applicationName, checkConnectionCapacity } from "./connection-capacity.ts";
 
 /**
  * One Sequelize instance per process, shared by every service the process runs, so embedded mode
@@ -26,10 +28,17 @@ export function isPostgres(sequelize: Sequelize): boolean {
 	return sequelize.getDialect() === "postgres";
 }
 
-/** Pool size follows the memory budget: each PostgreSQL connection costs a few MB on both ends. */
-function poolMax(config: PlatformConfig): number {
-	return Math.max(4, Math.min(20, Math.floor(config.memoryBudgetMb / 64)));
+/** This process on the database (one pool per process, shared by its services). */
+function processName(config: PlatformConfig): string {
+	return config.nodeId ?? `${os.hostname()}-${process.pid}`;
 }
+
+/**
+ * Errors that mean the connection or the server went away, not that the query was wrong: a query
+ * retried on a fresh connection may succeed (a restart ends sessions with 57P01, then refuses new
+ * ones for a moment).
+ */
+const CONNECTION_LOST = [/ECONNRESET/, /ECONNREFUSED/, /Connection terminated/, /terminating connection/, /the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/, /not queryable/];
 
 function createSequelize(location: string, config: PlatformConfig): Sequelize {
 	const common: Options = { logging: false, define: { underscored: true } };
@@ -48,19 +57,24 @@ function createSequelize(location: string, config: PlatformConfig): Sequelize {
 		serializeTransactions(sequelize);
 		return sequelize;
 	}
+	const faults = config.faults;
 	return new Sequelize(location, {
 		...common,
 		dialect: "postgres",
-		pool: { max: poolMax(config), min: 0, idle: 10_000, acquire: 10_000, evict: 5_000 },
+		// Under overload, queries queue for a connection (up to DATABASE_ACQUIRE_TIMEOUT_MS) rather than
+		// opening more than the server can take: checkConnectionCapacity sees that the pools fit at start.
+		pool: { max: faults.databasePoolMax, min: 0, idle: 10_000, acquire: faults.databaseAcquireTimeoutMs, evict: 5_000 },
 		// A request must never hang on a dead or restarting server: fail fast, let the pool reconnect.
-		dialectOptions: { connectionTimeoutMillis: 5_000, statement_timeout: 15_000, idle_in_transaction_session_timeout: 30_000 },
-		// A restarting server ends its sessions (57P01) and refuses new ones for a second or two: a
-		// query retried on a fresh connection after a short backoff (0.25 s, growing, about 2 s in all) succeeds.
-		retry: {
-			max: 6,
-			backoffBase: 250,
-			match: [/ECONNRESET/, /ECONNREFUSED/, /Connection terminated/, /terminating connection/, /the database system is (starting up|shutting down|not yet accepting connections|in recovery mode)/, /not queryable/],
+		dialectOptions: {
+			connectionTimeoutMillis: faults.databaseConnectTimeoutMs,
+			statement_timeout: 15_000,
+			idle_in_transaction_session_timeout: 30_000,
+			application_name: applicationName(config, processName(config)),
 		},
+		// A blip (one connection reset, a session ended) is ridden out by two quick retries on a fresh
+		// connection; a server that stays away answers 503 within a second instead (it took 1.5-3 s
+		// with six retries), and the client, told so, retries later.
+		retry: { max: 3, backoffBase: 100, backoffExponent: 2, match: CONNECTION_LOST },
 	});
 }
 
@@ -87,13 +101,14 @@ function dropNulCharactersOnWrite(sequelize: Sequelize): void {
 	sequelize.addHook("beforeUpsert", values => withoutNul(values as unknown as Record<string, unknown>));
 }
 
-async function prepare(sequelize: Sequelize): Promise<void> {
+async function prepare(sequelize: Sequelize, config: PlatformConfig): Promise<void> {
 	if (sequelize.getDialect() === "sqlite") {
 		// WAL lets readers run while the single writer writes; busy_timeout queues writers instead of failing.
 		await sequelize.query("PRAGMA journal_mode = WAL");
 		await sequelize.query("PRAGMA foreign_keys = ON");
 	} else {
 		await sequelize.authenticate();
+		await checkConnectionCapacity(sequelize, config, processName(config));
 	}
 }
 
@@ -103,7 +118,7 @@ export async function acquireDatabase(config: PlatformConfig): Promise<Sequelize
 	if (!shared) {
 		const sequelize = createSequelize(location, config);
 		dropNulCharactersOnWrite(sequelize);
-		shared = { sequelize, users: 0, ready: prepare(sequelize) };
+		shared = { sequelize, users: 0, ready: prepare(sequelize, config) };
 		databases.set(location, shared);
 	}
 	shared.users++;

@@ -3,6 +3,7 @@ import http from "node:http";
 import { startHostilePlatform, type HostilePlatform } from "../helpers/hostile.ts";
 import { registerUser } from "../helpers/users.ts";
 import { sleep } from "../helpers/child-processes.ts";
+import { fakeProviderEnv, startFakeOpenAI, type FakeProvider } from "../helpers/fake-providers/index.ts";
 
 interface Outcome {
 	sentAt: number;
@@ -45,8 +46,13 @@ describe("graceful stop under load", function () {
 	this.timeout(90_000);
 	let platform: HostilePlatform | undefined;
 
-	after(async () => {
+	let openai: FakeProvider | undefined;
+
+	afterEach(async () => {
 		await platform?.stop();
+		platform = undefined;
+		await openai?.close();
+		openai = undefined;
 	});
 
 	it("stops accepting at once, answers what it took, and exits within 5 s of SIGTERM", async () => {
@@ -84,5 +90,32 @@ describe("graceful stop under load", function () {
 		expect(unanswered.map(o => o.answer), "requests that got no answer").to.deep.equal([]);
 		const errors = outcomes.filter(o => typeof o.answer === "number" && o.answer >= 500 && o.answer !== 503);
 		expect(errors.map(o => o.answer)).to.deep.equal([]);
+	});
+
+	it("answers a request still running at half the stop's time 503 with Retry-After, instead of dropping it", async () => {
+		openai = await startFakeOpenAI();
+		// Far longer than the stop may take: the call is still at the provider when the time is up.
+		openai.script({ text: "too late", delayMs: 20_000 });
+		platform = await startHostilePlatform({ ...fakeProviderEnv({ openai }), SHUTDOWN_TIMEOUT_MS: "2000" });
+		const { accessToken } = await registerUser(platform.baseUrl);
+		const answer = fetch(`${platform.baseUrl}/api/v1/llm/complete`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
+			body: JSON.stringify({ prompt: "a slow question", providers: ["openai"] }),
+			signal: AbortSignal.timeout(30_000),
+		}).then(async res => ({ status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as { error?: { type: string } } }));
+		while (openai.requests.length === 0) await sleep(20);
+		const signalledAt = performance.now();
+		platform.child.process.kill("SIGTERM");
+		const { status, retryAfter, body } = await answer;
+		const answeredMs = performance.now() - signalledAt;
+		await platform.child.exited;
+		const exitMs = performance.now() - signalledAt;
+		expect(status).to.equal(503);
+		expect(retryAfter).to.equal("1");
+		expect(body.error?.type).to.equal("SERVICE_UNAVAILABLE");
+		// Half of SHUTDOWN_TIMEOUT_MS=2000 is 1 s; generous bounds against a loaded machine (unanswered before: the socket was cut at exit).
+		expect(answeredMs, "ms from SIGTERM to the 503").to.be.below(4_000);
+		expect(exitMs, "ms from SIGTERM to exit").to.be.below(5_000);
 	});
 });

@@ -6,6 +6,7 @@ import { loadConfig } from "../../shared/config.ts";
 import { createBrokerOptions } from "../../shared/broker-options.ts";
 import { privateRedis, type BackingServer } from "../../bench/lib/backing-servers.ts";
 import { sleep } from "../helpers/child-processes.ts";
+import { requireServices } from "../helpers/backing-services.ts";
 
 /** Rejects when `promise` takes longer than `ms`: an unfixed hang must fail the test, not stall it. */
 function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
@@ -26,7 +27,9 @@ describe("a hanging Redis is a cache miss", function () {
 	let paused = false;
 	const loads = new Map<string, number>();
 
-	before(async () => {
+	before(async function () {
+		// The private server is this machine's redis-server binary: where Redis is not installed, skip (CI fails instead).
+		await requireServices(this, "redis");
 		redis = await privateRedis();
 		await redis.start();
 		const config = loadConfig({ REDIS_URL: redis.url, NAMESPACE: `hang-${crypto.randomBytes(3).toString("hex")}`, LOG_LEVEL: "fatal" });
