@@ -26,6 +26,7 @@ export class RevokedSessions {
 	readonly #sequelize: Sequelize;
 	readonly #denylist: SessionDenylist;
 	#caughtUpTo = 0;
+	#refilling?: Promise<void>;
 
 	constructor(sequelize: Sequelize, denylist: SessionDenylist) {
 		this.#sequelize = sequelize;
@@ -82,9 +83,13 @@ export class RevokedSessions {
 		return loaded;
 	}
 
-	/** Copies every revocation still in force to Redis (at start and after Redis comes back empty-handed). */
-	async refillRedis(): Promise<void> {
-		await this.#eachLive(rows => this.#denylist.share(rows));
+	/**
+	 * Copies every revocation still in force to Redis (at start and after each reconnect, since Redis
+	 * may have come back empty). One at a time: a flapping connection does not stack up refills.
+	 */
+	refillRedis(): Promise<void> {
+		this.#refilling ??= this.#eachLive(rows => this.#denylist.share(rows)).finally(() => (this.#refilling = undefined));
+		return this.#refilling;
 	}
 
 	/** Reads the revocations written since the last look, in case another node's notice never arrived. */

@@ -10,6 +10,7 @@ import type { HostileAttack } from "../attack.ts";
 import { http } from "../../../test/helpers/http.ts";
 import { registerUser, strongPassword, uniqueEmail } from "../../../test/helpers/users.ts";
 import { startHostilePlatform } from "../../../test/helpers/hostile.ts";
+import { untilRouted } from "../../../test/helpers/routed.ts";
 
 let address = 0;
 /** Each request its own client address (the platform trusts X-Forwarded-For here), so the sign-up limit stays out of the timing. */
@@ -28,7 +29,10 @@ const attacks: HostileAttack[] = [
 	{
 		name: "sign-up timing: taken email vs new (enumeration)",
 		env: { TRUST_PROXY: "true" },
-		setup: baseUrl => registerUser(baseUrl),
+		setup: async baseUrl => {
+			await untilRouted(baseUrl);
+			return registerUser(baseUrl);
+		},
 		async run(baseUrl, prepared) {
 			const taken = (prepared as { email: string }).email;
 			const times: Record<number, number[]> = {};
@@ -81,11 +85,13 @@ const attacks: HostileAttack[] = [
 			const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "hostile-restart-"));
 			try {
 				let platform = await startHostilePlatform({ DATA_DIR: dataDir });
+				await untilRouted(platform.baseUrl);
 				const account = await registerUser(platform.baseUrl);
 				const signOut = await http(platform.baseUrl, "POST", "/api/v1/auth/logout", { token: account.accessToken, body: {} });
 				await platform.stop();
 				platform = await startHostilePlatform({ DATA_DIR: dataDir });
 				try {
+					await untilRouted(platform.baseUrl);
 					const me = await http(platform.baseUrl, "GET", "/api/v1/auth/me", { token: account.accessToken });
 					return `logout ${signOut.status}; after restart /me ${me.status}`;
 				} finally {
