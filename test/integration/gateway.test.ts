@@ -15,7 +15,7 @@ for (const backend of BACKENDS) {
 			expect(live.body.status).to.equal("ok");
 			const ready = await http(platform.baseUrl, "GET", "/health/ready");
 			expect(ready.status).to.equal(200);
-			expect(ready.body.checks).to.deep.equal({ auth: "ok", documents: "ok", analyses: "ok", llm: "ok", optimizer: "ok" });
+			expect(ready.body.checks).to.deep.equal({ auth: "ok", documents: "ok", analyses: "ok", llm: "ok", optimizer: "ok", routes: "ok" });
 		});
 
 		it("answers unknown routes with the JSON error shape and 404", async () => {

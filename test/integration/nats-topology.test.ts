@@ -27,7 +27,7 @@ describe("distributed topology over NATS (separate processes)", function () {
 		const res = await http(topology!.baseUrl, "GET", "/health/ready");
 		expect(res.status).to.equal(200);
 		// The gateway process runs only `api`: every other check crossed the bus.
-		expect(res.body.checks).to.deep.equal({ transporter: "ok", auth: "ok", documents: "ok", analyses: "ok", llm: "ok", optimizer: "ok" });
+		expect(res.body.checks).to.deep.equal({ transporter: "ok", auth: "ok", documents: "ok", analyses: "ok", llm: "ok", optimizer: "ok", routes: "ok" });
 	});
 
 	it("reports a stopped process as not ready, and is ready again when it returns", async () => {

@@ -101,9 +101,10 @@ const attacks: HostileAttack[] = [
 		setup: prepare,
 		async run(baseUrl, prepared) {
 			const p = prepared as Prepared;
-			for (let round = 0; round < 10; round++) {
-				const uploads = await Promise.all(Array.from({ length: 50 }, () => startRawUpload(baseUrl, p.token, { fileBytes: 1024 * 1024, sentBytes: 256 * 1024 })));
-				await sleep(200);
+			// In rounds of 10, as clients that keep breaking off would: what piled up before was the count.
+			for (let round = 0; round < 50; round++) {
+				const uploads = await Promise.all(Array.from({ length: 10 }, () => startRawUpload(baseUrl, p.token, { fileBytes: 1024 * 1024, sentBytes: 64 * 1024 })));
+				await sleep(100);
 				for (const upload of uploads) upload.reset();
 			}
 			return `connections reset; ${await leftovers(p)}`;

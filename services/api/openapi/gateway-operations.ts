@@ -19,10 +19,10 @@ const BUILT_IN_ENDPOINTS: Record<string, ActionOpenApi> = {
 	},
 	"GET /health/ready": {
 		tags: ["operations"],
-		summary: "Every service answers and its database is usable",
+		summary: "Every service answers, its database is usable and its routes are served",
 		responses: {
-			"200": { description: "Ready", example: { status: "ready", checks: { auth: "ok", documents: "ok", llm: "ok", optimizer: "ok" }, rssMb: 97 } },
-			"503": { description: "Not ready; `checks` names what is missing", example: { status: "not ready", checks: { auth: "ok", optimizer: "not running" }, rssMb: 97 } },
+			"200": { description: "Ready", example: { status: "ready", checks: { auth: "ok", documents: "ok", llm: "ok", optimizer: "ok", routes: "ok" }, rssMb: 97 } },
+			"503": { description: "Not ready; `checks` names what is missing", example: { status: "not ready", checks: { auth: "ok", optimizer: "not running", routes: "rebuilding" }, rssMb: 97 } },
 		},
 	},
 	"GET /health/gateway": {

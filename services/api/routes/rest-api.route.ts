@@ -9,6 +9,9 @@ import { clientIp } from "../client-ip.ts";
 import { guardParams } from "../param-guards.ts";
 import { SharedRateLimitStore } from "../rate-limit/rate-limit-store.ts";
 
+/** The gateway, as its routes' hooks see it: moleculer-web's error answer is one of its methods. */
+type GatewayService = Service & { sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void };
+
 /**
  * Per-IP request limit, counted across every node through Redis when REDIS_URL is set. Sign-in
  * has its own stricter throttle in the auth service.
@@ -39,7 +42,7 @@ export function restApiRoute(config: PlatformConfig) {
 		},
 		callOptions: { timeout: 60_000 },
 		rateLimit: { ...API_RATE_LIMIT, name: "rest-api" },
-		onBeforeCall(this: Service & { sendError(req: IncomingMessage, res: ServerResponse, err: unknown): void }, ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage & { $params?: unknown }, res: ServerResponse, alias?: { type?: string }) {
+		onBeforeCall(this: GatewayService, ctx: Context<unknown, Record<string, unknown>>, _route: unknown, req: IncomingMessage & { $params?: unknown }, res: ServerResponse, alias?: { type?: string }) {
 			guardParams(req.$params);
 			// An upload is taken only once the whole request has arrived cleanly (a second file refuses it all),
 			// and let go of at once when it breaks off or goes silent.
