@@ -40,7 +40,7 @@ const chatCompletionParams = {
 			type: "object",
 			props: {
 				role: { type: "enum", values: ["system", "developer", "user", "assistant"] },
-				content: [{ type: "string", max: 1_000_000 }, { type: "array", max: 100, items: { type: "object", props: { type: "string", text: { type: "string", optional: true } } } }, { type: "equal", value: null }],
+				content: [{ type: "string", max: 1_000_000 }, { type: "array", max: 100, items: { type: "object", props: { type: { type: "string", max: 64 }, text: { type: "string", optional: true, max: 1_000_000 } } } }, { type: "equal", value: null }],
 			},
 		},
 	},

@@ -27,6 +27,29 @@ async function answer(res: Response): Promise<string> {
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
+/** A two-trial study of the offline analyzer summarising 30 a's, scored by `objectives`; its final status. */
+async function runStudy(baseUrl: string, token: string, objectives: unknown[]): Promise<string> {
+	const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+	const study = {
+		task: { type: "summary" },
+		dataset: [{ input: "a".repeat(30), reference: "a" }],
+		space: { model: ["local"], sentences: { min: 1, max: 2, int: true } },
+		objectives,
+		sampler: "random",
+		budget: { maxTrials: 2 },
+		seed: 1,
+	};
+	const created = await fetch(`${baseUrl}/api/v1/optimizer/studies`, { method: "POST", headers, body: JSON.stringify(study) });
+	if (created.status !== 202) return answer(created);
+	const { id } = (await created.json()) as { id: string };
+	for (let i = 0; i < 600; i++) {
+		const read = (await (await fetch(`${baseUrl}/api/v1/optimizer/studies/${id}`, { headers })).json()) as { status: string };
+		if (!["queued", "running"].includes(read.status)) return `202, study ${read.status}`;
+		await sleep(100);
+	}
+	return "202, study still running after 60 s";
+}
+
 const attacks: HostileAttack[] = [
 	{
 		name: "login email 128k chars (ReDoS)",
@@ -37,28 +60,14 @@ const attacks: HostileAttack[] = [
 	},
 	{
 		name: "study regex (a+)+b on 30 a's",
-		setup: signUp,
-		async run(baseUrl, token) {
-			const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
-			const study = {
-				task: { type: "summary" },
-				dataset: [{ input: "a".repeat(30), reference: "a" }],
-				space: { model: ["local"], sentences: { min: 1, max: 2, int: true } },
-				objectives: [{ metric: "regex", name: "hostile", pattern: "(a+)+b" }],
-				sampler: "random",
-				budget: { maxTrials: 2 },
-				seed: 1,
-			};
-			const created = await fetch(`${baseUrl}/api/v1/optimizer/studies`, { method: "POST", headers, body: JSON.stringify(study) });
-			if (created.status !== 202) return answer(created);
-			const { id } = (await created.json()) as { id: string };
-			for (let i = 0; i < 600; i++) {
-				const read = (await (await fetch(`${baseUrl}/api/v1/optimizer/studies/${id}`, { headers })).json()) as { status: string };
-				if (!["queued", "running"].includes(read.status)) return `202, study ${read.status}`;
-				await sleep(100);
-			}
-			return "202, study still running after 60 s";
+		async setup(baseUrl) {
+			// A first study loads the optimizer's and the offline analyzer's modules (about 150 ms on
+			// the main thread, whatever its objectives): done here, so the row measures the regex.
+			const token = await signUp(baseUrl);
+			await runStudy(baseUrl, token, [{ metric: "containsAny", terms: ["a"] }]);
+			return token;
 		},
+		run: (baseUrl, token) => runStudy(baseUrl, token as string, [{ metric: "regex", name: "hostile", pattern: "(a+)+b" }]),
 	},
 	{
 		name: "study regex with a backreference",
