@@ -78,7 +78,17 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		 * are only logged when they really are ours.
 		 */
 		errorHandler(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
-			if (describeError(err).error.code < 500) return gatewayMethods.sendError.call(this, req, res, err);
+			const code = describeError(err).error.code;
+			if (code < 500) return gatewayMethods.sendError.call(this, req, res, err);
+			// An outage (database, bus, a dead node) answers every request 503: one line per ten seconds, not a stack trace each.
+			if (code === 503) {
+				const gateway = this as Service & { outageLoggedAt?: number };
+				if (Date.now() - (gateway.outageLoggedAt ?? 0) > 10_000) {
+					gateway.outageLoggedAt = Date.now();
+					this.logger.warn(`Answering 503: ${(err as Error)?.message}`);
+				}
+				return gatewayMethods.sendError.call(this, req, res, err);
+			}
 			gatewayMethods.errorHandler.call(this, req, res, err);
 		},
 
