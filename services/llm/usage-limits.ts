@@ -4,7 +4,7 @@ import type { PlatformConfig } from "../../shared/config.ts";
 import { paymentRequired, tooManyRequests } from "../../shared/errors.ts";
 import { MemoryBudgetLedger, RedisBudgetLedger, type BudgetLedger } from "./budget-ledger.ts";
 import type { CallStore } from "./call-store.ts";
-import { redisClientOptions } from "../../shared/redis-options.ts";
+import { reconnectWhenHanging, redisClientOptions } from "../../shared/redis-options.ts";
 
 /** Settles a budget reservation at what the call really cost; call it once, when every call it covered is recorded. */
 export type SettleBudget = (realUsd: number) => Promise<void>;
@@ -37,6 +37,8 @@ export class UsageLimits {
 			// Fail fast while Redis is down or hanging; the in-memory insurance limiter and ledger count meanwhile.
 			this.#redis = new RedisClient({ ...redisClientOptions(this.#config), lazyConnect: true });
 			this.#redis.on("error", () => {});
+			// A hang costs one command timeout, not one per request for as long as it lasts (as the cacher's client).
+			reconnectWhenHanging(this.#redis);
 			await this.#redis.connect().catch(() => {});
 			this.#ledger = new RedisBudgetLedger(this.#redis, `${this.#config.namespace}:llm-budget:`, this.#ledger as MemoryBudgetLedger);
 		}
