@@ -18,8 +18,8 @@
  *   start script, e.g. --env UV_THREADPOOL_SIZE=64 --env NODE_OPTIONS=--max-semi-space-size=16)
  *
  * Users are registered before the load (argon2 sign-ups are not what is measured), each with one
- * extracted document; sign-ins stay in the mix. Clients sit behind a proxy (TRUST_PROXY=true, one
- * X-Forwarded-For each), so the per-address limit applies per client, as in production.
+ * extracted document; sign-ins stay in the mix. Each client sends one X-Forwarded-For entry and the
+ * platform believes it (TRUST_PROXY=true), so the per-address limit applies per client, as in production.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";

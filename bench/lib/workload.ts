@@ -46,7 +46,7 @@ export interface LoadClient {
 	email: string;
 	password: string;
 	token: string;
-	/** Its X-Forwarded-For (the platform runs with TRUST_PROXY=true, as behind Render's proxy). */
+	/** Its X-Forwarded-For, a lone entry the platform believes (it runs with TRUST_PROXY=true: every hop trusted). */
 	address: string;
 	documents: string[];
 	analyses: string[];

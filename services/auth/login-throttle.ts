@@ -69,10 +69,18 @@ export class LoginThrottle {
 			if (rejection instanceof RateLimiterRes) throw throttled(rejection.msBeforeNext / 1000);
 		}
 		const now = Date.now();
-		const admitted = await this.#sequelize.query<{ failures: number }>(RESERVE_ATTEMPT_SQL, {
-			replacements: { email, now, forgetBefore: now - FAILURE_MEMORY_MS },
-			type: QueryTypes.SELECT,
-		});
+		let admitted: { failures: number }[];
+		try {
+			admitted = await this.#sequelize.query<{ failures: number }>(RESERVE_ATTEMPT_SQL, {
+				replacements: { email, now, forgetBefore: now - FAILURE_MEMORY_MS },
+				type: QueryTypes.SELECT,
+			});
+		} catch (err) {
+			// Nothing was tried (the database did not answer): the address gets its attempt back, or an
+			// outage would lock everyone behind it out once the database returns.
+			await this.#refundIp(ip);
+			throw err;
+		}
 		if (admitted.length > 0) return;
 		await this.#refundIp(ip);
 		const [row] = await this.#sequelize.query<{ locked_until: string | number }>("SELECT locked_until FROM auth_login_failures WHERE email = :email", {

@@ -7,6 +7,7 @@ import { platformConfig } from "../../shared/platform.ts";
 import { conflict, invalidInput, notFound } from "../../shared/errors.ts";
 import { callerOf, findOwned } from "../../shared/ownership.ts";
 import { JobQueue, UnretryableJobError, type JobContext, type JobStatus } from "../../shared/jobs/index.ts";
+import { leaseOwnerGone } from "../../shared/jobs/bus-presence.ts";
 import type { AuthenticatedUser, CallerMeta } from "../../shared/contracts/auth.ts";
 import type { DocumentDeletedEvent, DocumentExtractedEvent, DocumentSummary, DocumentText, DocumentUploadedEvent } from "../../shared/contracts/documents.ts";
 import { migrations } from "./migrations/index.ts";
@@ -173,9 +174,17 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 	},
 
 	events: {
-		/** A node that left without finishing its extractions: take them over now, not when their leases run out. */
-		"$node.disconnected"(this: DocumentsThis, ctx: Context<{ node: { id: string } }>) {
-			void this.extractions?.expireLeasesOf(ctx.params.node.id).catch(err => this.logger.warn(`Releasing extractions of ${ctx.params.node.id} failed: ${err.message}`));
+		/**
+		 * A node that left without finishing its extractions: take them over now, not when their leases
+		 * run out, once a ping confirms it is gone (a node dropped during a bus blip, or for a stalled
+		 * event loop, is still extracting: releasing its jobs would run them twice), as analyses do.
+		 */
+		async "$node.disconnected"(this: DocumentsThis, ctx: Context<{ node: { id: string } }>) {
+			try {
+				await this.extractions?.releaseIfGone(ctx.params.node.id);
+			} catch (err) {
+				this.logger.warn(`Releasing extractions of ${ctx.params.node.id} failed; their leases will run out: ${(err as Error).message}`);
+			}
 		},
 	},
 
@@ -288,6 +297,8 @@ const DocumentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>,
 			concurrency: this.limits.sandbox.processes,
 			handler: (document, context) => this.extract(document, context),
 			logger: this.logger,
+			// Leases of nodes no longer on the bus (a restarted node's predecessor) are released at once.
+			ownerGone: leaseOwnerGone(this.broker),
 			onStatus: (document, status) => {
 				this.extractionChanged(document, status).catch(err => this.logger.warn(`After extraction status ${status} of ${document.id}: ${err.message}`));
 			},

@@ -37,7 +37,7 @@ export class UsageLimits {
 			// Fail fast while Redis is down or hanging; the in-memory insurance limiter and ledger count meanwhile.
 			this.#redis = new RedisClient({ ...redisClientOptions(this.#config), lazyConnect: true });
 			this.#redis.on("error", () => {});
-			// A hanging Redis then refuses at once instead of costing every paid call the command timeout.
+			// A hang costs one command timeout, not one per request for as long as it lasts (as the cacher's client).
 			reconnectWhenHanging(this.#redis);
 			await this.#redis.connect().catch(() => {});
 			this.#ledger = new RedisBudgetLedger(this.#redis, `${this.#config.namespace}:llm-budget:`, this.#ledger as MemoryBudgetLedger);

@@ -67,6 +67,12 @@ export async function addJobWaitColumns(queryInterface: QueryInterface, table: s
 	await queryInterface.addColumn(table, "waiting_since", { type: DataTypes.DATE, allowNull: true });
 }
 
+/** Undoes addJobWaitColumns, for the same migration's `down`. */
+export async function removeJobWaitColumns(queryInterface: QueryInterface, table: string): Promise<void> {
+	await queryInterface.removeColumn(table, "waiting_since");
+	await queryInterface.removeColumn(table, "waiting_for");
+}
+
 /** The standard job attributes for `sequelize.define` (the process defines models with `underscored: true`). */
 export function jobModelAttributes() {
 	return {

@@ -59,6 +59,7 @@ export {
 	jobModelAttributes,
 	addJobIndexes,
 	addJobWaitColumns,
+	removeJobWaitColumns,
 	jobWaitModelAttributes,
 	type JobStatus,
 	type JobProgress,

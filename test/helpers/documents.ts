@@ -111,21 +111,34 @@ export interface ZipEntry {
 
 /** A zip archive (deflate), written byte by byte so a test can put anything in it, bombs included. */
 export function zipArchive(entries: ZipEntry[]): Buffer {
+	return zipOfDeflated(
+		entries.map(entry => ({ name: entry.name, size: entry.data.length, crc: zlib.crc32(entry.data), compressed: zlib.deflateRawSync(entry.data, { level: 9 }) }))
+	);
+}
+
+/** A zip entry already deflated (raw deflate), with the size and CRC-32 of what it inflates to. */
+export interface DeflatedZipEntry {
+	name: string;
+	size: number;
+	crc: number;
+	compressed: Buffer;
+}
+
+/** A zip archive of already deflated entries (sizes below 4 GiB: no zip64). */
+export function zipOfDeflated(entries: DeflatedZipEntry[]): Buffer {
 	const locals: Buffer[] = [];
 	const centrals: Buffer[] = [];
 	let offset = 0;
 	for (const entry of entries) {
 		const name = Buffer.from(entry.name, "utf8");
-		const compressed = zlib.deflateRawSync(entry.data, { level: 9 });
-		const crc = zlib.crc32(entry.data);
 		const local = Buffer.alloc(30);
 		local.writeUInt32LE(0x04034b50, 0);
 		local.writeUInt16LE(20, 4); // version needed
 		local.writeUInt16LE(0x0800, 6); // UTF-8 names
 		local.writeUInt16LE(8, 8); // deflate
-		local.writeUInt32LE(crc, 14);
-		local.writeUInt32LE(compressed.length, 18);
-		local.writeUInt32LE(entry.data.length, 22);
+		local.writeUInt32LE(entry.crc, 14);
+		local.writeUInt32LE(entry.compressed.length, 18);
+		local.writeUInt32LE(entry.size, 22);
 		local.writeUInt16LE(name.length, 26);
 		const central = Buffer.alloc(46);
 		central.writeUInt32LE(0x02014b50, 0);
@@ -133,14 +146,14 @@ export function zipArchive(entries: ZipEntry[]): Buffer {
 		central.writeUInt16LE(20, 6);
 		central.writeUInt16LE(0x0800, 8);
 		central.writeUInt16LE(8, 10);
-		central.writeUInt32LE(crc, 16);
-		central.writeUInt32LE(compressed.length, 20);
-		central.writeUInt32LE(entry.data.length, 24);
+		central.writeUInt32LE(entry.crc, 16);
+		central.writeUInt32LE(entry.compressed.length, 20);
+		central.writeUInt32LE(entry.size, 24);
 		central.writeUInt16LE(name.length, 28);
 		central.writeUInt32LE(offset, 42);
-		locals.push(local, name, compressed);
+		locals.push(local, name, entry.compressed);
 		centrals.push(central, name);
-		offset += local.length + name.length + compressed.length;
+		offset += local.length + name.length + entry.compressed.length;
 	}
 	const directory = Buffer.concat(centrals);
 	const end = Buffer.alloc(22);

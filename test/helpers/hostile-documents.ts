@@ -5,6 +5,7 @@
  * one-page document. Large contents are generated and compressed chunk by chunk, never held whole.
  */
 import zlib from "node:zlib";
+import { zipOfDeflated } from "./documents.ts";
 
 /** Compresses the pieces as they are generated (deflate with its zlib header, or raw deflate for a zip entry). */
 async function compressStreamed(pieces: Iterable<Buffer>, raw: boolean): Promise<{ compressed: Buffer; crc: number; size: number }> {
@@ -122,59 +123,11 @@ export async function docxBomb(xmlBytes: number): Promise<Buffer> {
 	const rels = Buffer.from(
 		'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'
 	);
-	return zipOf([
+	return zipOfDeflated([
 		{ name: "[Content_Types].xml", size: contentTypes.length, crc: zlib.crc32(contentTypes), compressed: zlib.deflateRawSync(contentTypes) },
 		{ name: "_rels/.rels", size: rels.length, crc: zlib.crc32(rels), compressed: zlib.deflateRawSync(rels) },
 		{ name: "word/document.xml", size: xml.size, crc: xml.crc, compressed: xml.compressed },
 	]);
-}
-
-interface CompressedEntry {
-	name: string;
-	size: number;
-	crc: number;
-	compressed: Buffer;
-}
-
-/** A zip archive of already deflated entries (sizes below 4 GiB: no zip64). */
-function zipOf(entries: CompressedEntry[]): Buffer {
-	const locals: Buffer[] = [];
-	const centrals: Buffer[] = [];
-	let offset = 0;
-	for (const entry of entries) {
-		const name = Buffer.from(entry.name, "utf8");
-		const local = Buffer.alloc(30);
-		local.writeUInt32LE(0x04034b50, 0);
-		local.writeUInt16LE(20, 4);
-		local.writeUInt16LE(0x0800, 6);
-		local.writeUInt16LE(8, 8);
-		local.writeUInt32LE(entry.crc, 14);
-		local.writeUInt32LE(entry.compressed.length, 18);
-		local.writeUInt32LE(entry.size, 22);
-		local.writeUInt16LE(name.length, 26);
-		const central = Buffer.alloc(46);
-		central.writeUInt32LE(0x02014b50, 0);
-		central.writeUInt16LE(20, 4);
-		central.writeUInt16LE(20, 6);
-		central.writeUInt16LE(0x0800, 8);
-		central.writeUInt16LE(8, 10);
-		central.writeUInt32LE(entry.crc, 16);
-		central.writeUInt32LE(entry.compressed.length, 20);
-		central.writeUInt32LE(entry.size, 24);
-		central.writeUInt16LE(name.length, 28);
-		central.writeUInt32LE(offset, 42);
-		locals.push(local, name, entry.compressed);
-		centrals.push(central, name);
-		offset += local.length + name.length + entry.compressed.length;
-	}
-	const directory = Buffer.concat(centrals);
-	const end = Buffer.alloc(22);
-	end.writeUInt32LE(0x06054b50, 0);
-	end.writeUInt16LE(entries.length, 8);
-	end.writeUInt16LE(entries.length, 10);
-	end.writeUInt32LE(directory.length, 12);
-	end.writeUInt32LE(offset, 16);
-	return Buffer.concat([...locals, directory, end]);
 }
 
 const WORDS = "the grid operator in Lyon reported megawatt hours from solar sites and costs fell by percent while storage in Oslo grew steadily across the region during winter months as Maria Schulz said on Monday".split(" ");

@@ -4,8 +4,8 @@ import { http, type HttpResult } from "../helpers/http.ts";
 import { registerUser, strongPassword, uniqueEmail } from "../helpers/users.ts";
 
 /**
- * Requests as if from this address: the suite runs the gateway as behind a proxy (TRUST_PROXY=true),
- * which takes the proxy's last X-Forwarded-For entry.
+ * Requests as if from this address: the suite runs the gateway with TRUST_PROXY=true, which believes
+ * every X-Forwarded-For hop (proxy-addr, as Express), so this lone entry is the client.
  */
 function from(ip: string) {
 	return { "x-forwarded-for": ip };

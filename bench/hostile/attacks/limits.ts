@@ -27,6 +27,20 @@ const login = (baseUrl: string, email: string, password: string, from: string) =
 	http(baseUrl, "POST", "/api/v1/auth/login", { body: { email, password }, headers: { "x-forwarded-for": from } });
 const spentUsd = async (baseUrl: string, token: string) => ((await http(baseUrl, "GET", "/api/v1/llm/usage", { token })).body as { spentUsd: number }).spentUsd;
 
+/** 20 paid calls at once, each allowed `maxTokens`, against LLM_ENV's $0.05 budget: what was answered and spent. */
+function paidCallsOnBudget(name: string, maxTokens: number): HostileAttack {
+	return {
+		name,
+		env: LLM_ENV,
+		setup: async baseUrl => (await registerUser(baseUrl)).accessToken,
+		async run(baseUrl, token) {
+			const call = () => http(baseUrl, "POST", "/api/v1/llm/complete", { token: token as string, body: { prompt: "hi", providers: ["openai:gpt-4o-mini"], params: { max_tokens: maxTokens } } });
+			const statuses = (await Promise.all(Array.from({ length: 20 }, call))).map(r => r.status);
+			return `${tally(statuses)}; spent $${(await spentUsd(baseUrl, token as string)).toFixed(4)} of $0.05`;
+		},
+	};
+}
+
 const attacks: HostileAttack[] = [
 	{
 		name: "40 parallel wrong passwords for one account, then the right one",
@@ -49,26 +63,8 @@ const attacks: HostileAttack[] = [
 			return tally(statuses);
 		},
 	},
-	{
-		name: "20 parallel paid calls (max_tokens 10000) on a $0.05 budget",
-		env: LLM_ENV,
-		setup: async baseUrl => (await registerUser(baseUrl)).accessToken,
-		async run(baseUrl, token) {
-			const call = () => http(baseUrl, "POST", "/api/v1/llm/complete", { token: token as string, body: { prompt: "hi", providers: ["openai:gpt-4o-mini"], params: { max_tokens: 10_000 } } });
-			const statuses = (await Promise.all(Array.from({ length: 20 }, call))).map(r => r.status);
-			return `${tally(statuses)}; spent $${(await spentUsd(baseUrl, token as string)).toFixed(4)} of $0.05`;
-		},
-	},
-	{
-		name: "20 parallel paid calls with max_tokens 1000000 on a $0.05 budget",
-		env: LLM_ENV,
-		setup: async baseUrl => (await registerUser(baseUrl)).accessToken,
-		async run(baseUrl, token) {
-			const call = () => http(baseUrl, "POST", "/api/v1/llm/complete", { token: token as string, body: { prompt: "hi", providers: ["openai:gpt-4o-mini"], params: { max_tokens: 1_000_000 } } });
-			const statuses = (await Promise.all(Array.from({ length: 20 }, call))).map(r => r.status);
-			return `${tally(statuses)}; spent $${(await spentUsd(baseUrl, token as string)).toFixed(4)} of $0.05`;
-		},
-	},
+	paidCallsOnBudget("20 parallel paid calls (max_tokens 10000) on a $0.05 budget", 10_000),
+	paidCallsOnBudget("20 parallel paid calls with max_tokens 1000000 on a $0.05 budget", 1_000_000),
 	{
 		name: "/v1 stream: read 3 chunks, disconnect (max_tokens 50000)",
 		env: LLM_ENV,

@@ -1,5 +1,5 @@
 import type { Migration } from "../../../shared/db/migrations.ts";
-import { addJobWaitColumns } from "../../../shared/jobs/index.ts";
+import { addJobWaitColumns, removeJobWaitColumns } from "../../../shared/jobs/index.ts";
 
 /** What a queued study waits for while the llm service is unreachable, and since when. */
 export const studyWaits: Migration = {
@@ -11,7 +11,6 @@ export const studyWaits: Migration = {
 	},
 	async down({ context: qi }) {
 		await qi.removeIndex("optimizer_studies", "optimizer_studies_by_status_user");
-		await qi.removeColumn("optimizer_studies", "waiting_since");
-		await qi.removeColumn("optimizer_studies", "waiting_for");
+		await removeJobWaitColumns(qi, "optimizer_studies");
 	},
 };

@@ -1,5 +1,5 @@
 import type { Migration } from "../../../../shared/db/migrations.ts";
-import { addJobWaitColumns } from "../../../../shared/jobs/index.ts";
+import { addJobWaitColumns, removeJobWaitColumns } from "../../../../shared/jobs/index.ts";
 
 /** What a queued analysis waits for while a service it needs is unreachable, and since when. */
 export const analysisWaits: Migration = {
@@ -11,7 +11,6 @@ export const analysisWaits: Migration = {
 	},
 	async down({ context: queryInterface }) {
 		await queryInterface.removeIndex("analyses", "analyses_by_status_user");
-		await queryInterface.removeColumn("analyses", "waiting_since");
-		await queryInterface.removeColumn("analyses", "waiting_for");
+		await removeJobWaitColumns(queryInterface, "analyses");
 	},
 };
