@@ -1,5 +1,6 @@
 import type { ServiceBroker } from "moleculer";
 import { busIsDown } from "../bus-outage.middleware.ts";
+import { platformConfig } from "../platform.ts";
 
 /** How long a lease owner unknown to this node's registry has to answer a ping before it counts as gone. */
 const PING_TIMEOUT_MS = 1_500;
@@ -17,8 +18,11 @@ export function missingDependency(broker: ServiceBroker, actions: string[]): () 
 }
 
 /**
- * For JobQueue's `ownerGone`: whether the node named in a lease has left. With no transporter the
- * process is the only node, so any other owner is a predecessor that is gone. On the bus, a node
+ * For JobQueue's `ownerGone`: whether the node named in a lease has left. With no transporter and
+ * SQLite, the process is the only one using its database file, so any other owner is a predecessor
+ * that is gone. With no transporter and PostgreSQL, another process may share the database unseen
+ * (a zero-downtime deploy runs the old and the new instance side by side for a while): its jobs are
+ * left to their leases, which a live owner keeps renewing, so nothing runs twice. On the bus, a node
  * this one knows as available is alive; any other (not discovered yet, or already dropped) is asked
  * with a ping, so a live node that this one has not heard of yet keeps its jobs. Nothing is
  * decided while this node is itself off the bus.
@@ -26,7 +30,7 @@ export function missingDependency(broker: ServiceBroker, actions: string[]): () 
 export function leaseOwnerGone(broker: ServiceBroker): (owner: string) => Promise<boolean> {
 	return async owner => {
 		if (owner === broker.nodeID) return false;
-		if (!broker.transit) return true;
+		if (!broker.transit) return platformConfig(broker).databaseUrl === undefined;
 		if (!broker.transit.connected || busIsDown(broker)) return false;
 		if (broker.registry.nodes.get(owner)?.available) return false;
 		return (await broker.ping(owner, PING_TIMEOUT_MS)) == null;
