@@ -328,8 +328,9 @@ function analyzerSettings(env: Env, memoryBudgetMb: number): AnalyzerSettings {
 
 function jobSettings(env: Env, memoryBudgetMb: number): JobSettings {
 	// A running analysis holds 7 to 14 MB at its peak (measured) but spends its time waiting on
-	// providers: an eighth of the budget at 4 MB each keeps memory bounded and providers busy.
-	const concurrency = integer(env, "JOBS_CONCURRENCY", Math.max(2, Math.min(64, Math.floor(memoryBudgetMb / 32))), 1, 1024);
+	// providers: one per 64 MB of budget (8 at 512) keeps their peaks (about 110 MB) well inside the
+	// main heap's 3/8 of the budget while providers stay busy.
+	const concurrency = integer(env, "JOBS_CONCURRENCY", Math.max(2, Math.min(64, Math.floor(memoryBudgetMb / 64))), 1, 1024);
 	return {
 		concurrency,
 		userRunningMax: integer(env, "JOBS_USER_RUNNING_MAX", Math.max(1, Math.ceil(concurrency / 2)), 1, 100_000),

@@ -77,8 +77,8 @@ describe("configuration", () => {
 	});
 
 	it("sizes the job queues' limits from the memory budget, and validates their variables", () => {
-		expect(loadConfig({}).jobs).to.deep.equal({ concurrency: 16, userRunningMax: 8, userActiveMax: 64, activePerNodeMax: 256, userActiveStudiesMax: 5, outageWindowMs: 600_000 });
-		expect(loadConfig({ MEMORY_BUDGET_MB: "128" }).jobs).to.include({ concurrency: 4, userRunningMax: 2, userActiveMax: 16, activePerNodeMax: 64 });
+		expect(loadConfig({}).jobs).to.deep.equal({ concurrency: 8, userRunningMax: 4, userActiveMax: 64, activePerNodeMax: 128, userActiveStudiesMax: 5, outageWindowMs: 600_000 });
+		expect(loadConfig({ MEMORY_BUDGET_MB: "128" }).jobs).to.include({ concurrency: 2, userRunningMax: 1, userActiveMax: 16, activePerNodeMax: 32 });
 		expect(loadConfig({ JOBS_CONCURRENCY: "3", JOBS_OUTAGE_WINDOW_MINUTES: "2" }).jobs).to.include({ concurrency: 3, userRunningMax: 2, activePerNodeMax: 48, outageWindowMs: 120_000 });
 		for (const variable of ["JOBS_CONCURRENCY", "JOBS_USER_RUNNING_MAX", "JOBS_USER_ACTIVE_MAX", "JOBS_ACTIVE_PER_NODE_MAX", "OPTIMIZER_USER_ACTIVE_STUDIES_MAX", "JOBS_OUTAGE_WINDOW_MINUTES"]) {
 			expect(configError({ [variable]: "0" }).variable).to.equal(variable);
