@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import type { Sequelize } from "sequelize";
+import type { ServiceBroker } from "moleculer";
 import { BACKENDS, usePlatform } from "../helpers/platform.ts";
 import { http } from "../helpers/http.ts";
 import { sleep } from "../helpers/child-processes.ts";
@@ -16,6 +18,27 @@ function freshIp(): string {
 
 function sessionOf(accessToken: string): string {
 	return JSON.parse(Buffer.from(accessToken.split(".")[1], "base64url").toString()).sid;
+}
+
+function authDatabase(broker: ServiceBroker): Sequelize {
+	return (broker.getLocalService("auth") as unknown as { sequelize: Sequelize }).sequelize;
+}
+
+/** Makes the database refuse every sign-out record (full disk, lost permissions) while `run` runs. */
+async function whileRevocationsAreRefused(db: Sequelize, run: () => Promise<void>): Promise<void> {
+	const postgres = db.getDialect() === "postgres";
+	if (postgres) {
+		await db.query(`CREATE FUNCTION refuse_account_revocation() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql`);
+		await db.query("CREATE TRIGGER refuse_account_revocation BEFORE INSERT ON auth_session_revocations FOR EACH ROW EXECUTE FUNCTION refuse_account_revocation()");
+	} else {
+		await db.query("CREATE TRIGGER refuse_account_revocation BEFORE INSERT ON auth_session_revocations BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+	}
+	try {
+		await run();
+	} finally {
+		await db.query(postgres ? "DROP TRIGGER refuse_account_revocation ON auth_session_revocations" : "DROP TRIGGER refuse_account_revocation");
+		if (postgres) await db.query("DROP FUNCTION refuse_account_revocation()");
+	}
 }
 
 function me(base: string, token: string) {
@@ -100,6 +123,20 @@ for (const backend of BACKENDS) {
 				expect(await works(platform.baseUrl, second)).to.deep.equal({ access: 200, refresh: 200 });
 				expect((await login(platform.baseUrl, account.email, account.password)).status).to.equal(401);
 				expect((await login(platform.baseUrl, account.email, newPassword)).status).to.equal(200);
+			});
+
+			it("changes nothing when the other sessions' sign-out cannot be recorded: 503, the old password and every session still work", async () => {
+				const account = await registerUser(platform.baseUrl);
+				const other = await loginUser(platform.baseUrl, account.email, account.password);
+				const newPassword = strongPassword();
+				await whileRevocationsAreRefused(authDatabase(platform.broker), async () => {
+					const res = await changePassword(platform.baseUrl, account.accessToken, account.password, newPassword);
+					expect(res.status).to.equal(503);
+					expect(res.body.error).to.deep.equal({ type: "SERVICE_UNAVAILABLE", message: "Could not change the password right now: nothing was changed; try again shortly", code: 503 });
+				});
+				expect((await me(platform.baseUrl, other.accessToken)).status).to.equal(200);
+				expect((await login(platform.baseUrl, account.email, newPassword)).status).to.equal(401);
+				expect((await login(platform.baseUrl, account.email, account.password)).status).to.equal(200);
 			});
 		});
 
