@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Context, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { Op, UniqueConstraintError, type Transaction } from "sequelize";
+import { Op, UniqueConstraintError, type Transaction, type WhereOptions } from "sequelize";
 import { LRUCache } from "lru-cache";
 import { createDbMixin, type DbServiceThis } from "../../shared/db/db.mixin.ts";
 import { createHealthMixin } from "../../shared/health.mixin.ts";
@@ -10,7 +10,7 @@ import { callerOf } from "../../shared/ownership.ts";
 import type { AuthenticatedUser, CallerMeta } from "../../shared/contracts/auth.ts";
 import { brokerRedis } from "../api/rate-limit/redis-or-memory-limiter.ts";
 import { migrations } from "./migrations/index.ts";
-import { defineModels, type AuthModels, type Role, type UserRow } from "./models.ts";
+import { defineModels, type AuthModels, type Role, type SessionRow, type UserRow } from "./models.ts";
 import { PasswordHasher } from "./password-hasher.ts";
 import { assertAcceptablePassword, normalizePassword } from "./password-policy.ts";
 import { AccessTokens, ACCESS_TOKEN_TTL_SECONDS } from "./access-tokens.ts";
@@ -20,7 +20,8 @@ import { LoginThrottle } from "./login-throttle.ts";
 import { RegistrationThrottle } from "./registration-throttle.ts";
 import { SessionDenylist, type Revocation } from "./session-denylist.ts";
 import { RevokedSessions } from "./revoked-sessions.ts";
-import { credentialsParams, apiKeyNameParam, nameParam, refreshTokenParam } from "./params.ts";
+import { credentialsParams, apiKeyNameParam, nameParam, passwordChangeParams, refreshTokenParam } from "./params.ts";
+import { deviceName } from "./device-name.ts";
 import { clearedRefreshCookie, refreshCookie } from "./refresh-cookie.ts";
 import { OPENAPI } from "./openapi.ts";
 import { listLimitParam, listOffsetParam } from "../../shared/validation/pagination.ts";
@@ -39,6 +40,11 @@ const REVOCATION_TTL_MS = (ACCESS_TOKEN_TTL_SECONDS + 60) * 1000;
 const REVOCATION_NOTICE_TIMEOUT_MS = 1000;
 /** How often an auth node reads the revocations other nodes wrote, in case their notice never arrived. */
 const REVOCATION_CATCH_UP_MS = 10_000;
+/** Sessions per write when many are signed out at once (SQLite caps the variables of one statement). */
+const SESSIONS_PER_WRITE = 500;
+/** Revocations per notice to another auth node: its sessionsRevoked action takes at most this many. */
+const REVOCATIONS_PER_NOTICE = 100;
+const SIGN_OUT_FAILED = "Could not sign out right now: the sign-in stays valid; try again shortly";
 
 /** The caller as the gateway puts it in meta; `sessionId` lets sign-out end the token's own session. */
 export interface SessionUser extends AuthenticatedUser {
@@ -70,6 +76,9 @@ interface AuthThis extends DbServiceThis<AuthModels> {
 	startSession(user: UserRow, meta: Meta, transaction?: Transaction): Promise<SignInAnswer>;
 	issueTokens(user: UserRow, sessionId: string, transaction?: Transaction): Promise<SignInAnswer>;
 	endSession(sessionId: string): Promise<void>;
+	endSessions(choose: (transaction: Transaction) => Promise<string[]>, failureMessage: string): Promise<void>;
+	liveSessionsOf(userId: string): WhereOptions<SessionRow>;
+	otherLiveSessionIds(caller: SessionUser, transaction: Transaction): Promise<string[]>;
 	endOwnSessionOf(refreshToken: string, userId: string): Promise<void>;
 	answerSignIn(ctx: Context<unknown, Meta>, answer: SignInAnswer): SignInAnswer | ConsoleSignInAnswer;
 	presentedRefreshToken(ctx: Context<{ refreshToken?: string }, Meta>): string;
@@ -98,6 +107,19 @@ interface PublicUser {
 
 function publicUser(user: UserRow): PublicUser {
 	return { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt };
+}
+
+/** A session as its owner sees it in the list; `current` marks the one the request was made with. */
+function publicSession(session: SessionRow, currentSessionId: string | undefined) {
+	return {
+		id: session.id,
+		device: deviceName(session.userAgent),
+		userAgent: session.userAgent,
+		ip: session.ip,
+		createdAt: session.createdAt,
+		lastUsedAt: session.lastUsedAt ?? session.createdAt,
+		current: session.id === currentSessionId,
+	};
 }
 
 function publicApiKey(key: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null }) {
@@ -199,6 +221,8 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 				if (token.expiresAt.getTime() <= Date.now()) throw unauthorized(INVALID_TOKEN);
 				const user = await User.findByPk(session.userId);
 				if (!user) throw unauthorized(INVALID_TOKEN);
+				// For the sessions list: when and from where this sign-in was last used.
+				await session.update({ lastUsedAt: new Date(), ip: ctx.meta.ip?.slice(0, 64) ?? session.ip, userAgent: ctx.meta.userAgent?.slice(0, 255) ?? session.userAgent });
 				return this.answerSignIn(ctx, await this.issueTokens(user, session.id));
 			},
 		},
@@ -227,6 +251,73 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 				const user = await this.models.User.findByPk(callerOf(ctx).id);
 				if (!user) throw unauthorized(INVALID_TOKEN);
 				return publicUser(user);
+			},
+		},
+
+		changePassword: {
+			rest: "POST /password",
+			params: passwordChangeParams,
+			openapi: OPENAPI.changePassword,
+			async handler(this: AuthThis, ctx: Context<{ currentPassword: string; newPassword: string }, Meta>): Promise<null> {
+				const caller = callerOf(ctx);
+				const user = await this.models.User.findByPk(caller.id);
+				if (!user) throw unauthorized(INVALID_TOKEN);
+				const ip = ctx.meta.ip ?? "unknown";
+				// The sign-in's own reservation: a stolen access token cannot guess the password here faster than at /login.
+				await this.throttle.reserveAttempt(user.email, ip);
+				if (!(await this.hasher.verify(user.passwordHash, normalizePassword(ctx.params.currentPassword)))) throw unauthorized(INVALID_CREDENTIALS);
+				await this.throttle.recordSuccess(user.email, ip);
+				const newPassword = normalizePassword(ctx.params.newPassword);
+				await assertAcceptablePassword(newPassword, user.email, this.passwordMinScore);
+				const passwordHash = await this.hasher.hash(newPassword);
+				// The new password and the other sessions' sign-out commit together: no state where one holds without the other.
+				await this.endSessions(async transaction => {
+					await user.update({ passwordHash }, { transaction });
+					return this.otherLiveSessionIds(caller, transaction);
+				}, "Could not change the password right now: nothing was changed; try again shortly");
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+
+		listSessions: {
+			rest: "GET /sessions",
+			params: { limit: listLimitParam, offset: listOffsetParam },
+			openapi: OPENAPI.listSessions,
+			async handler(this: AuthThis, ctx: Context<{ limit: number; offset: number }, Meta>) {
+				const caller = callerOf(ctx);
+				const { rows, count } = await this.models.Session.findAndCountAll({
+					where: this.liveSessionsOf(caller.id),
+					order: [["lastUsedAt", "DESC"], ["id", "ASC"]],
+					limit: ctx.params.limit,
+					offset: ctx.params.offset,
+				});
+				return { items: rows.map(session => publicSession(session, caller.sessionId)), total: count };
+			},
+		},
+
+		revokeSession: {
+			rest: "DELETE /sessions/:id",
+			params: { id: { type: "uuid" } },
+			openapi: OPENAPI.revokeSession,
+			async handler(this: AuthThis, ctx: Context<{ id: string }, Meta>): Promise<null> {
+				// Another user's session answers like an unknown one.
+				const session = await this.models.Session.findOne({ where: { ...this.liveSessionsOf(callerOf(ctx).id), id: ctx.params.id.toLowerCase() } });
+				if (!session) throw notFound("Session");
+				await this.endSession(session.id);
+				ctx.meta.$statusCode = 204;
+				return null;
+			},
+		},
+
+		revokeOtherSessions: {
+			rest: "DELETE /sessions",
+			openapi: OPENAPI.revokeOtherSessions,
+			async handler(this: AuthThis, ctx: Context<unknown, Meta>): Promise<null> {
+				const caller = callerOf(ctx);
+				await this.endSessions(transaction => this.otherLiveSessionIds(caller, transaction), SIGN_OUT_FAILED);
+				ctx.meta.$statusCode = 204;
+				return null;
 			},
 		},
 
@@ -362,6 +453,7 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 					revokedAt: null,
 					ip: meta.ip?.slice(0, 64) ?? null,
 					userAgent: meta.userAgent?.slice(0, 255) ?? null,
+					lastUsedAt: new Date(),
 				},
 				{ transaction }
 			);
@@ -413,18 +505,52 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 		 * gets a 503 (the session still works), never a sign-out that a restart or Redis would undo.
 		 */
 		async endSession(this: AuthThis, sessionId: string): Promise<void> {
-			const revocations = [{ sessionId, expiresAt: Date.now() + REVOCATION_TTL_MS }];
+			await this.endSessions(async () => [sessionId], SIGN_OUT_FAILED);
+		},
+
+		/**
+		 * Signs out the sessions `choose` picks, inside the transaction that records them (so whatever
+		 * `choose` also writes commits with them, or nothing does), then spreads the revocations here
+		 * and tells the other auth nodes. A failure to commit answers 503 with `failureMessage`.
+		 */
+		async endSessions(this: AuthThis, choose: (transaction: Transaction) => Promise<string[]>, failureMessage: string): Promise<void> {
+			let revocations: Revocation[] = [];
 			try {
 				await this.sequelize.transaction(async transaction => {
-					await this.models.Session.update({ revokedAt: new Date() }, { where: { id: sessionId, revokedAt: null }, transaction });
+					const sessionIds = await choose(transaction);
+					const expiresAt = Date.now() + REVOCATION_TTL_MS;
+					revocations = sessionIds.map(sessionId => ({ sessionId, expiresAt }));
+					for (let i = 0; i < sessionIds.length; i += SESSIONS_PER_WRITE) {
+						const ids = sessionIds.slice(i, i + SESSIONS_PER_WRITE);
+						await this.models.Session.update({ revokedAt: new Date() }, { where: { id: ids, revokedAt: null }, transaction });
+					}
 					await this.revokedSessions.record(revocations, transaction);
 				});
 			} catch (err) {
-				this.logger.error(`Could not record the sign-out of session ${sessionId}: ${(err as Error).message}`);
-				throw serviceUnavailable("Could not sign out right now: the sign-in stays valid; try again shortly");
+				this.logger.error(`Could not record the sign-out of ${revocations.length || "the"} session(s): ${(err as Error).message}`);
+				throw serviceUnavailable(failureMessage);
 			}
+			if (revocations.length === 0) return;
 			this.revokedSessions.spread(revocations);
-			await this.tellOtherAuthNodes(revocations);
+			for (let i = 0; i < revocations.length; i += REVOCATIONS_PER_NOTICE) {
+				await this.tellOtherAuthNodes(revocations.slice(i, i + REVOCATIONS_PER_NOTICE));
+			}
+		},
+
+		/** The caller's live sessions but the one making the request (all of them for an API key, which has none). */
+		async otherLiveSessionIds(this: AuthThis, caller: SessionUser, transaction: Transaction): Promise<string[]> {
+			const others = await this.models.Session.findAll({
+				attributes: ["id"],
+				where: { ...this.liveSessionsOf(caller.id), ...(caller.sessionId ? { id: { [Op.ne]: caller.sessionId } } : {}) },
+				transaction,
+			});
+			return others.map(session => session.id);
+		},
+
+		/** A user's sessions whose refresh token may still work: not signed out, used within the refresh token's lifetime. */
+		liveSessionsOf(this: AuthThis, userId: string): WhereOptions<SessionRow> {
+			const oldestLive = new Date(Date.now() - REFRESH_TOKEN_TTL_SECONDS * 1000);
+			return { userId, revokedAt: null, lastUsedAt: { [Op.gt]: oldestLive } };
 		},
 
 		/**

@@ -19,6 +19,8 @@ export interface SessionRow extends Model<InferAttributes<SessionRow>, InferCrea
 	revokedAt: Date | null;
 	ip: string | null;
 	userAgent: string | null;
+	/** The last sign-in or refresh; the session's refresh token expires 30 days after it. */
+	lastUsedAt: Date | null;
 	createdAt: CreationOptional<Date>;
 	updatedAt: CreationOptional<Date>;
 }
@@ -68,6 +70,7 @@ export function defineModels(sequelize: Sequelize) {
 			revokedAt: DataTypes.DATE,
 			ip: DataTypes.STRING,
 			userAgent: DataTypes.STRING,
+			lastUsedAt: DataTypes.DATE,
 		}),
 		RefreshToken: defineTable<RefreshTokenRow>(sequelize, "AuthRefreshToken", "auth_refresh_tokens", {
 			sessionId: DataTypes.UUID,

@@ -39,3 +39,9 @@ export const apiKeyNameParam = { ...nameParam, min: 1 } as const;
 
 /** `drt_` and 43 characters; the bound only keeps absurd input from being hashed. */
 export const refreshTokenParam = { type: "string", min: 1, max: 512 } as const;
+
+/** A password change: the current one re-proves who is asking; the new one meets the policy (checked in the action). */
+export const passwordChangeParams = {
+	currentPassword: credentialsParams.password,
+	newPassword: credentialsParams.password,
+} as const;

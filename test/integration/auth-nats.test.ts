@@ -79,6 +79,17 @@ describe("auth across NATS (gateway in one process, two auth processes)", functi
 		expect(await statusesOfMe(key.key)).to.deep.equal(new Array(CALLS).fill(401));
 	});
 
+	it("signs out everywhere else on every auth node at once, also past one notice's 100 sessions", async function () {
+		this.timeout(240_000);
+		const account = await registerUser(base);
+		// More sessions than one auth.sessionsRevoked notice carries (100): the notices go in batches.
+		const others = [];
+		for (let i = 0; i < 120; i++) others.push(await loginUser(base, account.email, account.password));
+		expect((await http(base, "DELETE", "/api/v1/auth/sessions", { token: account.accessToken })).status).to.equal(204);
+		for (const other of [others[0], others[60], others[119]]) expect(await statusesOfMe(other.accessToken)).to.deep.equal(new Array(CALLS).fill(401));
+		expect(await statusesOfMe(account.accessToken)).to.deep.equal(new Array(CALLS).fill(200));
+	});
+
 	it("shares the account lockout between auth nodes", async () => {
 		const account = await registerUser(base);
 		for (let i = 0; i < 5; i++) {
