@@ -37,11 +37,22 @@ interface Row {
 }
 
 const rows: Row[] = [];
+// A stray rejection in one case (a client socket the platform closed, say) is that case's problem,
+// not a reason to lose every row measured so far.
+let strayError: Error | undefined;
+process.on("unhandledRejection", err => (strayError ??= err as Error));
 try {
 	for (const attack of await loadAttacks()) {
 		const platform = await startHostilePlatform(attack.env ?? {});
+		strayError = undefined;
 		try {
-			const prepared = await attack.setup?.(platform.baseUrl);
+			let prepared: unknown;
+			try {
+				prepared = await attack.setup?.(platform.baseUrl);
+			} catch (err) {
+				rows.push({ attack: attack.name, answer: `ERROR in setup: ${(err as Error).message}`, worstMs: NaN, p99Ms: NaN, peakMb: NaN, baselineMb: NaN, afterMb: NaN });
+				continue;
+			}
 			await new Promise(r => setTimeout(r, 500));
 			const baselineMb = platform.rssMb();
 			const rss = sampleRss(platform.pid, 20);
@@ -55,11 +66,13 @@ try {
 			}
 			const peakMb = rss.stop();
 			await rssSettles(platform.pid, baselineMb, 20, 10_000);
+			if (strayError) answer += ` (stray error: ${(strayError as Error).message})`;
 			rows.push({ attack: attack.name, answer, worstMs: bystander.worstMs, p99Ms: bystander.p99Ms, peakMb, baselineMb, afterMb: platform.rssMb() });
 		} finally {
 			await platform.stop();
 		}
-		console.error(`done: ${attack.name}`);
+		const row = rows.at(-1);
+		console.error(`done: ${attack.name}: ${row?.answer.slice(0, 80)} | worst ${row?.worstMs.toFixed(0)} ms, p99 ${row?.p99Ms.toFixed(0)} ms, peak ${row?.peakMb.toFixed(0)} MB`);
 	}
 } finally {
 	await stopAllChildren();
