@@ -12,7 +12,7 @@ import { brokerRedis } from "../api/rate-limit/redis-or-memory-limiter.ts";
 import { migrations } from "./migrations/index.ts";
 import { defineModels, type AuthModels, type Role, type SessionRow, type UserRow } from "./models.ts";
 import { PasswordHasher } from "./password-hasher.ts";
-import { assertAcceptablePassword, normalizePassword } from "./password-policy.ts";
+import { assertAcceptablePassword, closePasswordStrength, normalizePassword } from "./password-policy.ts";
 import { AccessTokens, ACCESS_TOKEN_TTL_SECONDS } from "./access-tokens.ts";
 import { hashSecret, looksLikeApiKey, newApiKey, newRefreshToken } from "./opaque-tokens.ts";
 import { resolveSigningKey } from "./jwt-secret.ts";
@@ -653,10 +653,11 @@ const AuthService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Reco
 		}, PURGE_INTERVAL_MS).unref();
 	},
 
-	stopped(this: AuthThis) {
+	async stopped(this: AuthThis) {
 		clearInterval(this.purgeTimer);
 		clearInterval(this.catchUpTimer);
 		this.stopRefillingRedis?.();
+		await closePasswordStrength();
 	},
 };
 
