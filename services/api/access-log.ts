@@ -6,6 +6,7 @@ import type { AuthenticatedUser } from "../../shared/contracts/auth.ts";
 type GatewayRequest = IncomingMessage & {
 	$ctx?: Pick<Context<unknown, { user?: AuthenticatedUser | null }>, "requestID" | "meta">;
 	$endpoint?: { action?: { name?: string } };
+	$route?: { logging?: boolean };
 	originalUrl?: string;
 };
 
@@ -39,6 +40,8 @@ export function logAccess(logger: Service["logger"], req: GatewayRequest, res: S
 		const query = url.indexOf("?");
 		const path = query === -1 ? url : url.slice(0, query);
 		const status = res.statusCode;
+		// Routes that ask for no logging (probes, metrics scrapes, static files) still show their failures.
+		if (req.$route?.logging === false && status < 400) return;
 		const level = accessLogLevel(status);
 		const line: Record<string, unknown> = {
 			access: true,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Context, Service, ServiceSchema } from "moleculer";
+import type { CallingOptions, Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { platformConfig } from "../../shared/platform.ts";
 import { forbidden, unauthorized } from "../../shared/errors.ts";
@@ -19,6 +19,7 @@ import type { AuthenticatedUser } from "../../shared/contracts/auth.ts";
 import { onStopBegins } from "../../shared/graceful-stop.middleware.ts";
 import { HttpDrain } from "./http-drain.ts";
 import { logAccess, rememberFailure } from "./access-log.ts";
+import { acceptClientRequestId } from "./request-id.ts";
 
 /** What an action may declare for the gateway: `auth: "public"` skips sign-in, `roles` restricts it. */
 export interface GatewayActionOptions {
@@ -48,6 +49,9 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		logRouteRegistration: "debug",
 		// Aliases are regenerated when services (dis)appear; wait little, so the node is ready fast.
 		debounceTime: 50,
+		rootCallOptions(this: Service, options: CallingOptions, req: IncomingMessage) {
+			acceptClientRequestId(options, req);
+		},
 		// Runs on every route: no answer that carries a token, a key or personal data is cached.
 		use: [noStorePrivateAnswers],
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {

@@ -99,6 +99,14 @@ describe("request logs across NATS (gateway, auth and documents in separate proc
 		expect(access).to.include({ status: 200, method: "GET", path: "/api/v1/documents" });
 	});
 
+	it("replaces a request id too long to carry in every packet and line with a generated one", async () => {
+		const res = await http(topology!.baseUrl, "GET", "/api/v1/documents", { token: user.accessToken, headers: { "X-Request-ID": "x".repeat(2000) } });
+		expect(res.status, res.text).to.equal(200);
+		const requestId = res.headers.get("x-request-id");
+		expect(requestId).to.be.a("string").and.have.length.below(129);
+		await eventually(() => withId("gateway", requestId!).find(line => line.access), "access line for the replaced id");
+	});
+
 	it("logs a client's mistake once at warn without a stack, and no error", async () => {
 		const requestId = `missing-${Date.now()}`;
 		const res = await http(topology!.baseUrl, "GET", "/api/v1/documents/00000000-0000-4000-8000-000000000000", { token: user.accessToken, headers: { "X-Request-ID": requestId } });

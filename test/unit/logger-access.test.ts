@@ -8,10 +8,10 @@ import { captureLogLines } from "../helpers/log-lines.ts";
 const { MoleculerClientError, MoleculerError } = Errors;
 
 /** A real HTTP server whose every request is access-logged, answering as `answer` says. */
-async function serve(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
+async function serve(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void, route: { logging?: boolean } = {}) {
 	const { logger, lines } = captureLogLines();
 	const server = http.createServer((req, res) => {
-		logAccess(logger as never, Object.assign(req, { $ctx: { requestID: "req-77", meta: { user: { id: "user-3", role: "user" as const, email: "u3@example.com", via: "access-token" as const } } } }), res);
+		logAccess(logger as never, Object.assign(req, { $route: route, $ctx: { requestID: "req-77", meta: { user: { id: "user-3", role: "user" as const, email: "u3@example.com", via: "access-token" as const } } } }), res);
 		answer(req, res);
 	});
 	await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
@@ -87,6 +87,23 @@ describe("access log", () => {
 			expect(line.err).to.include({ type: "TypeError", message: "Cannot read properties of undefined (reading 'name')" });
 			expect(line.err.stack).to.contain("    at ");
 			expect(line.msg).to.not.contain("    at ");
+		} finally {
+			await server.close();
+		}
+	});
+
+	it("stays quiet for a route that asks for no logging (probes, scrapes) unless it fails", async () => {
+		let status = 200;
+		const server = await serve((_req, res) => {
+			res.statusCode = status;
+			res.end();
+		}, { logging: false });
+		try {
+			await (await fetch(`${server.url}/health/live`)).text();
+			status = 401;
+			await (await fetch(`${server.url}/metrics`)).text();
+			const line = await server.accessLine();
+			expect(line).to.include({ path: "/metrics", status: 401 });
 		} finally {
 			await server.close();
 		}
