@@ -35,6 +35,19 @@ describe("log context", () => {
 		expect(second).to.include({ requestId: "r1", userId: "user-9" });
 	});
 
+	it("stops naming the request once it is answered, in timers it started (a job queue it nudged)", async () => {
+		const { logger, lines } = captureLogLines();
+		let later: Promise<void> | undefined;
+		await withLogContext({ requestID: "r-timer", meta: {} }, async () => {
+			later = new Promise(resolve => setTimeout(() => resolve(logger.info("polling on")), 30));
+			logger.info("serving");
+		});
+		await later;
+		const [serving, polling] = lines();
+		expect(serving).to.include({ requestId: "r-timer" });
+		expect(polling).to.include({ msg: "polling on" }).and.not.have.property("requestId");
+	});
+
 	describe("the middleware, on a real broker", () => {
 		const broker = new ServiceBroker({ logger: false, middlewares: [logContextMiddleware()] });
 		const seen: Record<string, unknown>[] = [];
