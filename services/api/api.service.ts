@@ -20,6 +20,7 @@ import { onStopBegins } from "../../shared/graceful-stop.middleware.ts";
 import { HttpDrain } from "./http-drain.ts";
 import { logAccess, rememberFailure } from "./access-log.ts";
 import { acceptClientRequestId } from "./request-id.ts";
+import { withLogContext } from "../../shared/log-context.middleware.ts";
 
 /** What an action may declare for the gateway: `auth: "public"` skips sign-in, `roles` restricts it. */
 export interface GatewayActionOptions {
@@ -91,7 +92,10 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		 */
 		errorHandler(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			rememberFailure(res, err);
-			return gatewayMethods.sendError.call(this, req, res, err);
+			// Called after the request's action has settled: what the error handlers log should still name it.
+			const ctx = (req as GatewayRequest & { $ctx?: Context }).$ctx;
+			const send = () => gatewayMethods.sendError.call(this, req, res, err);
+			return ctx ? withLogContext(ctx, send) : send();
 		},
 
 		/**

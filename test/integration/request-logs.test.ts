@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/postgres.ts";
 import { startTopology, type Topology } from "../helpers/topology.ts";
 import { http } from "../helpers/http.ts";
 import { registerUser, type RegisteredUser } from "../helpers/users.ts";
+import { closeAll, fakeProviderEnv, startFakeOpenAI, type FakeProvider } from "../helpers/fake-providers/index.ts";
 
 type LogLine = Record<string, any>;
 
@@ -47,21 +48,35 @@ describe("request logs across NATS (gateway, auth and documents in separate proc
 	let db: TestDatabase | undefined;
 	let topology: Topology | undefined;
 	let user: RegisteredUser;
+	let openai: FakeProvider | undefined;
 	const logs: Record<string, () => LogLine[]> = {};
 
 	before(async function () {
 		await requireServices(this, "postgres", "redis", "nats");
 		db = await createTestDatabase();
+		openai = await startFakeOpenAI();
 		topology = await startTopology(
 			{ gateway: ["api"], accounts: ["auth"], docs: ["documents"], workers: ["llm", "optimizer"] },
-			{ TRANSPORTER: TEST_NATS_URL, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, JWT_SECRET: "request-logs-secret-0123456789abcdef0123", LOG_LEVEL: "debug" }
+			{
+				TRANSPORTER: TEST_NATS_URL,
+				DATABASE_URL: db.url,
+				REDIS_URL: TEST_REDIS_URL,
+				JWT_SECRET: "request-logs-secret-0123456789abcdef0123",
+				LOG_LEVEL: "debug",
+				...fakeProviderEnv({ openai }),
+				// Two failures open the circuit, and it stays open for the test.
+				LLM_RETRIES: "0",
+				LLM_CIRCUIT_FAILURES: "2",
+				LLM_CIRCUIT_RESET_MS: "600000",
+			}
 		);
-		for (const name of ["gateway", "accounts", "docs"]) logs[name] = collectLines(topology, name);
+		for (const name of ["gateway", "accounts", "docs", "workers"]) logs[name] = collectLines(topology, name);
 		user = await registerUser(topology.baseUrl);
 	});
 
 	after(async () => {
 		await topology?.stop();
+		await closeAll({ openai });
 		await db?.drop();
 	});
 
@@ -120,5 +135,27 @@ describe("request logs across NATS (gateway, auth and documents in separate proc
 		// Moleculer's own debug lines may show the rejection in full; nothing an operator reads at info does.
 		const shown = lines.filter(line => line.level >= 30);
 		expect(shown.filter(line => JSON.stringify(line).includes("    at ")), JSON.stringify(shown)).to.deep.equal([]);
+	});
+
+	it("logs a request refused by an open circuit once at warn without a stack, on every node", async () => {
+		openai!.script({ status: 500, message: "the fake provider is down" });
+		const since = Object.fromEntries(Object.entries(logs).map(([name, all]) => [name, all().length]));
+		const chat = (requestId: string) =>
+			http(topology!.baseUrl, "POST", "/v1/chat/completions", { token: user.accessToken, headers: { "X-Request-ID": requestId }, body: { model: "openai:gpt-4o-mini", messages: [{ role: "user", content: "hi" }] } });
+		for (let i = 0; i < 2; i++) expect((await chat(`failing-${i}-${Date.now()}`)).status).to.equal(502);
+		const requestId = `circuit-${Date.now()}`;
+		const refused = await chat(requestId);
+		expect(refused.status, refused.text).to.equal(502);
+		expect(refused.text).to.contain("circuit is open");
+		const access = await eventually(() => withId("gateway", requestId).find(line => line.access), "access line for the refusal");
+		expect(access).to.include({ level: 40, status: 502, path: "/v1/chat/completions" });
+		await new Promise(resolve => setTimeout(resolve, 300));
+		// No error on any node for any of these refusals (moleculer-web logged each 502 as one, stack and all).
+		const errors = Object.entries(logs).flatMap(([name, all]) => all().slice(since[name])).filter(line => line.level >= 50);
+		expect(errors, JSON.stringify(errors)).to.deep.equal([]);
+		const shown = Object.values(logs).flatMap(all => all()).filter(line => line.requestId === requestId && line.level >= 30);
+		expect(shown.filter(line => JSON.stringify(line).includes("    at ")), JSON.stringify(shown)).to.deep.equal([]);
+		// The llm node that refused it names the request too (its debug line for a call from the gateway).
+		expect(withId("workers", requestId), "lines on the llm node").to.not.be.empty;
 	});
 });
