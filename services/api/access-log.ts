@@ -35,6 +35,8 @@ export function accessLogLevel(status: number): "info" | "warn" | "error" {
 export function logAccess(logger: Service["logger"], req: GatewayRequest, res: ServerResponse): void {
 	const started = process.hrtime.bigint();
 	const bytesBefore = req.socket?.bytesWritten ?? 0;
+	// One listener more than the leak warning expects (moleculer-web, the upload gate and the relays add theirs).
+	res.setMaxListeners(res.getMaxListeners() + 1);
 	res.once("close", () => {
 		const url = req.originalUrl ?? req.url ?? "";
 		const query = url.indexOf("?");
