@@ -108,4 +108,26 @@ describe("access log", () => {
 			await server.close();
 		}
 	});
+
+	it("adds its listener without tripping Node's leak warning on a response already watched by ten others", async () => {
+		const warnings: Error[] = [];
+		const onWarning = (warning: Error) => warnings.push(warning);
+		process.on("warning", onWarning);
+		// The gateway's own listeners (moleculer-web, the upload gate, a chat relay) come before the access log's.
+		const crowded = http.createServer((req, res) => {
+			for (let i = 0; i < 10; i++) res.once("close", () => {});
+			logAccess({ info() {}, warn() {}, error() {} } as never, req, res);
+			res.end("ok");
+		});
+		try {
+			await new Promise<void>(resolve => crowded.listen(0, "127.0.0.1", resolve));
+			await (await fetch(`http://127.0.0.1:${(crowded.address() as AddressInfo).port}/v1/chat/completions`)).text();
+			// Node emits the warning on the next tick.
+			await new Promise(resolve => setTimeout(resolve, 20));
+			expect(warnings.filter(w => w.name === "MaxListenersExceededWarning").map(w => w.message)).to.deep.equal([]);
+		} finally {
+			process.off("warning", onWarning);
+			await new Promise<void>(resolve => crowded.close(() => resolve()));
+		}
+	});
 });
