@@ -57,7 +57,10 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		use: [noStorePrivateAnswers],
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			refuseUploads(req, err);
-			sendErrorResponse(req, res, outageForMissingRoute(this, req, res, err));
+			const answered = outageForMissingRoute(this, req, res, err);
+			// The access log names what the client was told (a missing route's 404 becomes a 503).
+			rememberFailure(res, answered);
+			sendErrorResponse(req, res, answered);
 		},
 	},
 
