@@ -8,6 +8,7 @@ import { nodeLivenessMiddleware } from "./node-liveness.middleware.ts";
 import { safeRetryMiddleware } from "./safe-retry.middleware.ts";
 import { gracefulStopMiddleware } from "./graceful-stop.middleware.ts";
 import { uploadGateMiddleware } from "./upload-gate.middleware.ts";
+import { logContextMiddleware } from "./log-context.middleware.ts";
 import { BoundedMemoryCacher } from "./bounded-memory-cacher.ts";
 import { replCommands } from "../repl/index.ts";
 import { lengthBeforePattern } from "./validation/length-before-pattern.ts";
@@ -59,6 +60,8 @@ export function createBrokerOptions(config: PlatformConfig): BrokerOptions {
 			...(config.services.includes("api") ? [uploadGateMiddleware()] : []),
 			...(config.transporter ? [busOutageMiddleware(), nodeLivenessMiddleware(config), safeRetryMiddleware()] : []),
 			stopQueuesMiddleware(),
+			// Last, so outermost of these (Moleculer wraps in order): what the others log while serving a request names it too.
+			logContextMiddleware(),
 		],
 		// Every action's params: a string over its max is refused before any pattern runs on it.
 		validator: { type: "Fastest", options: { plugins: [lengthBeforePattern] } },

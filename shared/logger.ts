@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import type { LoggerConfig } from "moleculer";
 import type { LogLevel } from "./config.ts";
+import { currentLogContext } from "./log-context.middleware.ts";
 
 /**
  * Moleculer logs in several arguments (moleculer-web: "Request error!", err.name, ":", err.message,
@@ -23,6 +24,8 @@ function joinArguments(this: unknown, args: unknown[], method: (...args: unknown
 /**
  * pino everywhere: JSON lines in production, pretty output only when a person watches a terminal
  * (pino-pretty runs in a worker thread, which costs memory we do not spend on servers).
+ * Every line carries `nodeID` (Moleculer's binding) and, while serving a request, its `requestId`
+ * and `userId` (pino's mixin, read from logContextMiddleware's AsyncLocalStorage).
  */
 export function createLoggerConfig(level: LogLevel): LoggerConfig {
 	const pretty = process.stdout.isTTY && process.env.NODE_ENV !== "production";
@@ -35,6 +38,7 @@ export function createLoggerConfig(level: LogLevel): LoggerConfig {
 					level,
 					base: undefined,
 					hooks: { logMethod: joinArguments },
+					mixin: currentLogContext,
 					timestamp: () => `,"time":"${new Date().toISOString()}"`,
 					...(pretty ? { transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l" } } } : {}),
 				},

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Context, Service, ServiceSchema } from "moleculer";
+import type { CallingOptions, Context, Service, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { platformConfig } from "../../shared/platform.ts";
 import { forbidden, unauthorized } from "../../shared/errors.ts";
 import { learnRouteOwners, outageForMissingRoute, type GatewayRoute } from "./route-availability.ts";
-import { describeError, sendErrorResponse } from "./http-errors.ts";
+import { sendErrorResponse } from "./http-errors.ts";
 import { refuseUploads } from "../../shared/upload-gate.middleware.ts";
 import { compileTrust } from "./client-ip.ts";
 import { noStorePrivateAnswers } from "./private-answers.ts";
@@ -18,6 +18,9 @@ import { consoleRoute } from "./routes/console.route.ts";
 import type { AuthenticatedUser } from "../../shared/contracts/auth.ts";
 import { onStopBegins } from "../../shared/graceful-stop.middleware.ts";
 import { HttpDrain } from "./http-drain.ts";
+import { logAccess, rememberFailure } from "./access-log.ts";
+import { acceptClientRequestId } from "./request-id.ts";
+import { withLogContext } from "../../shared/log-context.middleware.ts";
 
 /** What an action may declare for the gateway: `auth: "public"` skips sign-in, `roles` restricts it. */
 export interface GatewayActionOptions {
@@ -40,17 +43,24 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 	settings: {
 		// Routes are added in created(), from the broker's validated configuration.
 		routes: null,
-		logRequest: "debug",
-		logResponse: "debug",
+		// The access log (access-log.ts) says it once, with the request id and user.
+		logRequest: null,
+		logResponse: null,
 		logRequestParams: null,
 		logRouteRegistration: "debug",
 		// Aliases are regenerated when services (dis)appear; wait little, so the node is ready fast.
 		debounceTime: 50,
+		rootCallOptions(this: Service, options: CallingOptions, req: IncomingMessage) {
+			acceptClientRequestId(options, req);
+		},
 		// Runs on every route: no answer that carries a token, a key or personal data is cached.
 		use: [noStorePrivateAnswers],
 		onError(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
 			refuseUploads(req, err);
-			sendErrorResponse(req, res, outageForMissingRoute(this, req, res, err));
+			const answered = outageForMissingRoute(this, req, res, err);
+			// The access log names what the client was told (a missing route's 404 becomes a 503).
+			rememberFailure(res, answered);
+			sendErrorResponse(req, res, answered);
 		},
 	},
 
@@ -72,24 +82,23 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 	},
 
 	methods: {
+		/** moleculer-web's own, after the access log is set to write its line when the answer is done. */
+		httpHandler(this: Service, req: IncomingMessage, res: ServerResponse, next?: unknown) {
+			logAccess(this.logger, req, res);
+			return gatewayMethods.httpHandler.call(this, req, res, next);
+		},
+
 		/**
-		 * moleculer-web's own, which logs every error without a 4xx `code` as a server error, stack
-		 * and all. Parser and multipart errors are the client's (a 400 or 415 for the client), so they
-		 * are only logged when they really are ours.
+		 * moleculer-web's own logs every error without a 4xx `code` as "Request error!" with the stack
+		 * in the message, an open circuit's 502 included. The access-log line logs it instead, once:
+		 * at warn without a stack for a refusal, at error with `err.stack` for a 500.
 		 */
 		errorHandler(this: Service, req: IncomingMessage, res: ServerResponse, err: unknown) {
-			const code = describeError(err).error.code;
-			if (code < 500) return gatewayMethods.sendError.call(this, req, res, err);
-			// An outage (database, bus, a dead node) answers every request 503: one line per ten seconds, not a stack trace each.
-			if (code === 503) {
-				const gateway = this as Service & { outageLoggedAt?: number };
-				if (Date.now() - (gateway.outageLoggedAt ?? 0) > 10_000) {
-					gateway.outageLoggedAt = Date.now();
-					this.logger.warn(`Answering 503: ${(err as Error)?.message}`);
-				}
-				return gatewayMethods.sendError.call(this, req, res, err);
-			}
-			gatewayMethods.errorHandler.call(this, req, res, err);
+			rememberFailure(res, err);
+			// Called after the request's action has settled: what the error handlers log should still name it.
+			const ctx = (req as GatewayRequest & { $ctx?: Context }).$ctx;
+			const send = () => gatewayMethods.sendError.call(this, req, res, err);
+			return ctx ? withLogContext(ctx, send) : send();
 		},
 
 		/**

@@ -64,7 +64,8 @@ export async function startTopology(layout: Record<string, string[]>, env: Recor
 				PORT: String(port),
 				HOST: "127.0.0.1",
 				DATA_DIR: dataDir,
-				LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+				// A test that reads info or debug lines asks for them in `env`.
+				LOG_LEVEL: env.LOG_LEVEL ?? process.env.TEST_LOG_LEVEL ?? "warn",
 				NODE_ENV: "production",
 			},
 		});
