@@ -102,7 +102,8 @@ describe("auth: revoked sessions (the database first, the denylist a cache of it
 		await sequelize.query("INSERT INTO auth_sessions (id, revoked_at) VALUES (:recent, :recentAt), (:old, :oldAt), (:active, NULL)", {
 			replacements: { recent: justSignedOut, recentAt: written(60_000), old: crypto.randomUUID(), oldAt: written(3_600_000), active: crypto.randomUUID() },
 		});
-		await runMigrations(sequelize, `auth-unit-${crypto.randomUUID()}`, migrations.filter(m => m.name !== "0001-auth-tables"));
+		// Only the migration under test: later ones expect the tables 0001 makes, which this database has no need of.
+		await runMigrations(sequelize, `auth-unit-${crypto.randomUUID()}`, migrations.filter(m => m.name.startsWith("0002-")));
 	});
 
 	it("carries sign-outs made just before the upgrade into the new table", async () => {
