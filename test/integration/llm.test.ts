@@ -225,9 +225,12 @@ for (const backend of BACKENDS) {
 			expect((await complete({ ...body, cache: false })).body.cached).to.equal(false);
 			expect((await complete({ ...body, params: { temperature: 0.7 } })).body.cached).to.equal(false);
 			expect(openai.requests).to.have.length(4);
-			// cache: true caches a non-deterministic request too.
-			await complete({ ...body, params: { temperature: 0.7 }, cache: true });
-			expect((await complete({ ...body, params: { temperature: 0.7 }, cache: true })).body.cached).to.equal(true);
+			// cache: true caches a non-deterministic request too. (A prompt of its own: every call is recorded,
+			// and a cacheable request may also be answered from the record of the same call made just before,
+			// depending on whether that record's batched write has landed.)
+			const asked = { ...body, prompt: "What is 3+3?", params: { temperature: 0.7 }, cache: true };
+			expect((await complete(asked)).body.cached).to.equal(false);
+			expect((await complete(asked)).body.cached).to.equal(true);
 			expect(openai.requests).to.have.length(5);
 		});
 
