@@ -570,7 +570,9 @@ export function loadConfig(env: Env = process.env): PlatformConfig {
 
 function faultSettings(env: Env, memoryBudgetMb: number): FaultSettings {
 	return {
-		redisCommandTimeoutMs: integer(env, "REDIS_COMMAND_TIMEOUT_MS", 300, 10, 60_000),
+		// 500 ms, not less: after the event loop itself stalls (a GC pause, a module loading) timers run
+		// before I/O, so a reply that did arrive can still time out, and each timeout drops the connection.
+		redisCommandTimeoutMs: integer(env, "REDIS_COMMAND_TIMEOUT_MS", 500, 10, 60_000),
 		nodeTimeoutMs: integer(env, "NODE_TIMEOUT_MS", 1_500, 400, 600_000),
 		shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 5_000, 1_000, 600_000),
 		// Each PostgreSQL connection costs a few MB on both ends: 8 at 512 MB. Migrations need 2 (a lock and the work).

@@ -5,7 +5,7 @@ import { isIdempotent } from "../../shared/safe-retry.middleware.ts";
 describe("fault settings (REDIS_COMMAND_TIMEOUT_MS, NODE_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS, DATABASE_*)", () => {
 	it("defaults: 300 ms Redis commands, 1.5 s node silence, 5 s stops, a pool sized from the memory budget", () => {
 		expect(loadConfig({}).faults).to.deep.equal({
-			redisCommandTimeoutMs: 300,
+			redisCommandTimeoutMs: 500,
 			nodeTimeoutMs: 1_500,
 			shutdownTimeoutMs: 5_000,
 			databasePoolMax: 8,
