@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { killAllChildrenNow, stopAllChildren } from "../../test/helpers/child-processes.ts";
 
-export { sleep, startChild, stopAllChildren, stopChild, type Child } from "../../test/helpers/child-processes.ts";
+export { rssMb, sleep, startChild, stopAllChildren, stopChild, type Child } from "../../test/helpers/child-processes.ts";
 
 /**
  * Stops every child when the benchmark is interrupted, crashes, or runs past `limitMs`, and
@@ -28,16 +28,6 @@ export function stopEverythingOnExit(limitMs: number, cleanup: () => void): void
 	process.once("unhandledRejection", err => abort(`unhandled rejection ${(err as Error)?.stack ?? err}`));
 	// Synchronous last resort if the process exits some other way.
 	process.once("exit", killAllChildrenNow);
-}
-
-/** Resident memory of a process in MB (VmRSS), 0 once it is gone. */
-export function rssMb(pid: number): number {
-	try {
-		const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-		return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-	} catch {
-		return 0;
-	}
 }
 
 const NODE_BINARY = fs.realpathSync(process.execPath);

@@ -7,6 +7,7 @@
  * whatever it started too, a shell and its node, pg_ctl and postgres) or stays in this process's
  * group (the topology tests: a Ctrl-C in the terminal then reaches it together with mocha).
  */
+import fs from "node:fs";
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 
 export interface Child {
@@ -112,4 +113,14 @@ export async function stopAllChildren(): Promise<void> {
 /** SIGKILLs every child still running without waiting: the last resort of a process "exit" handler. */
 export function killAllChildrenNow(): void {
 	for (const child of running) signalChild(child, "SIGKILL");
+}
+
+/** Resident memory of a process in MB (VmRSS), 0 once it is gone. */
+export function rssMb(pid: number): number {
+	try {
+		const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+		return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+	} catch {
+		return 0;
+	}
 }

@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { startChild, stopChild, sleep, type Child } from "./child-processes.ts";
+import { rssMb, startChild, stopChild, sleep, type Child } from "./child-processes.ts";
 import { freePort } from "./topology.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -27,16 +27,6 @@ export interface HostilePlatform {
 	/** Its resident memory now, in MB. */
 	rssMb(): number;
 	stop(): Promise<void>;
-}
-
-/** Resident memory of a process in MB (0 once it is gone). */
-export function rssMbOf(pid: number): number {
-	try {
-		const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-		return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-	} catch {
-		return 0;
-	}
 }
 
 /**
@@ -72,7 +62,7 @@ export async function startHostilePlatform(env: Record<string, string> = {}): Pr
 		pid: child.process.pid!,
 		dataDir,
 		child,
-		rssMb: () => rssMbOf(child.process.pid!),
+		rssMb: () => rssMb(child.process.pid!),
 		async stop() {
 			await stopChild(child, "SIGTERM", 15_000);
 			if (env.DATA_DIR === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -148,15 +138,15 @@ export async function withBystander<T>(baseUrl: string, attack: () => Promise<T>
  * process stayed under its budget during the attack".
  */
 export function sampleRss(pid: number, everyMs = 50): { readonly peak: number; stop(): number } {
-	let peak = rssMbOf(pid);
-	const timer = setInterval(() => (peak = Math.max(peak, rssMbOf(pid))), everyMs);
+	let peak = rssMb(pid);
+	const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), everyMs);
 	return {
 		get peak() {
 			return peak;
 		},
 		stop() {
 			clearInterval(timer);
-			peak = Math.max(peak, rssMbOf(pid));
+			peak = Math.max(peak, rssMb(pid));
 			return peak;
 		},
 	};
@@ -166,7 +156,7 @@ export function sampleRss(pid: number, everyMs = 50): { readonly peak: number; s
 export async function rssSettles(pid: number, baselineMb: number, marginMb: number, timeoutMs = 20_000): Promise<boolean> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
-		if (rssMbOf(pid) <= baselineMb + marginMb) return true;
+		if (rssMb(pid) <= baselineMb + marginMb) return true;
 		await sleep(200);
 	}
 	return false;
